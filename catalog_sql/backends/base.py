@@ -1,0 +1,127 @@
+"""What every catalog back end provides.
+
+Back ends differ by a few attributes (dialect, how tables are named, how a native
+statement is sent) and small overrides; nothing else branches on the back end.
+"""
+
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from ..compiler import Compiled, Target
+
+BATCH = "_lakecat_batch"
+
+
+class Backend(ABC):
+    """A connection to one catalog database, shared by one process."""
+
+    name: str = ""
+    #: Dialect in which compiled statements are rendered and sent natively.
+    target: Target
+    #: How the same tables are named from inside DuckDB (shell, joins, bulk inserts).
+    duck_target: Target
+
+    def __init__(self) -> None:
+        self._tx_depth = 0
+        self._tx_lock = threading.RLock()
+
+    # -- connection ------------------------------------------------------------
+    @abstractmethod
+    @contextmanager
+    def session(self) -> Iterator[Any]:
+        """Hold the DuckDB connection for the duration of one operation."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release every resource this back end holds."""
+
+    @contextmanager
+    def transaction(self) -> Iterator[Any]:
+        """One transaction; nested calls join the outermost one."""
+        with self._tx_lock, self.session() as con:
+            if self._tx_depth:
+                self._tx_depth += 1
+                try:
+                    yield con
+                finally:
+                    self._tx_depth -= 1
+                return
+            con.execute("BEGIN TRANSACTION")
+            self._tx_depth = 1
+            try:
+                yield con
+            except BaseException:
+                self._tx_depth = 0
+                con.execute("ROLLBACK")
+                raise
+            self._tx_depth = 0
+            con.execute("COMMIT")
+
+    # -- statements --------------------------------------------------------------
+    @abstractmethod
+    def _run(self, con, compiled: Compiled):
+        """Run ``compiled`` natively and return the DuckDB result."""
+
+    def fetch(self, compiled: Compiled) -> tuple[list[str], list[tuple]]:
+        """Column names and rows of a compiled SELECT."""
+        with self.session() as con:
+            result = self._run(con, compiled)
+            return [d[0] for d in result.description], result.fetchall()
+
+    def fetch_arrow(self, compiled: Compiled):
+        """A compiled SELECT as a ``pyarrow.Table``."""
+        with self.session() as con:
+            return self._run(con, compiled).to_arrow_table()
+
+    def execute(self, compiled: Compiled) -> None:
+        """Run a compiled write statement."""
+        with self.session() as con:
+            self._run(con, compiled)
+
+    def duck_sql(self, sql: str, params: Any = None, **frames: Any):
+        """Run DuckDB-dialect ``sql`` with Arrow tables registered under the given names."""
+        with self.session() as con:
+            for name, frame in frames.items():
+                con.register(name, frame)
+            try:
+                return con.execute(sql, params).to_arrow_table()
+            finally:
+                for name in frames:
+                    con.unregister(name)
+
+    def insert_arrow(self, table: str, data) -> None:
+        """Insert every row of a ``pyarrow.Table`` into ``table`` (columns by name)."""
+        from sqlglot import exp
+
+        cols = [exp.to_identifier(c, quoted=True) for c in data.column_names]
+        insert = exp.insert(
+            exp.select(*cols).from_(exp.to_identifier(BATCH, quoted=True)),
+            exp.Schema(this=self.duck_target.table(table), expressions=cols),
+        )
+        with self.session() as con:
+            con.register(BATCH, data)
+            try:
+                con.execute(insert.sql("duckdb"))
+            finally:
+                con.unregister(BATCH)
+
+    @abstractmethod
+    def reserve_ids(self, table: str, n: int) -> list[int]:
+        """Take ``n`` new ids from the table's sequence."""
+
+    @abstractmethod
+    def run_script(self, statements: list[str]) -> None:
+        """Run DDL statements (already rendered for this back end's dialect)."""
+
+    @abstractmethod
+    def table_names(self) -> set[str]:
+        """Names of the tables in the catalog."""
+
+    def describe(self) -> dict[str, str]:
+        """A short description for ``lakecat info``."""
+        return {"backend": self.name}

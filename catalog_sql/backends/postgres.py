@@ -1,0 +1,115 @@
+"""The PostgreSQL back end, reached through DuckDB's postgres extension.
+
+Compiled reads and writes are rendered in the ``postgres`` dialect and sent natively
+(``postgres_query`` / ``postgres_execute``) so Postgres uses its indexes; bulk inserts
+and the SQL shell go through the attached tables, where DuckDB streams Arrow with COPY.
+Values in native SQL are rendered as literals by sqlglot, never pasted by hand.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from ..compiler import Compiled, Target
+from ..errors import CatalogError
+from ..extensions import NO_DOWNLOADS, load_extension
+from .base import Backend
+
+ALIAS = "lakecat_pg"
+_SAFE_SCHEMA = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+class PostgresBackend(Backend):
+    """A catalog whose tables live in one schema of a PostgreSQL database."""
+
+    name = "postgres"
+
+    def __init__(self, url: str, *, schema: str = "public") -> None:
+        super().__init__()
+        if not _SAFE_SCHEMA.match(schema):
+            raise CatalogError(f"Invalid Postgres schema name {schema!r}: use [a-z0-9_].")
+        self.url = url
+        self.schema = schema
+        self.target = Target("postgres", db=schema)
+        self.duck_target = Target("duckdb", catalog=ALIAS, db=schema)
+        self._rlock = threading.RLock()
+        self._con = None
+
+    def _connect(self):
+        import duckdb
+
+        con = duckdb.connect(config=dict(NO_DOWNLOADS))
+        con.execute("SET TimeZone = 'UTC'")
+        load_extension(con, "postgres")
+        try:
+            con.execute(f"ATTACH ? AS {ALIAS} (TYPE postgres)", [self.url])
+        except duckdb.Error as err:
+            con.close()
+            raise CatalogError(
+                f"Cannot reach the Postgres catalog at {_redact(self.url)}: {err}. "
+                f"Start the server, or fix the URL (postgresql://user:password@host:port/db)."
+            ) from None
+        return con
+
+    @contextmanager
+    def session(self) -> Iterator:
+        with self._rlock:
+            if self._con is None:
+                self._con = self._connect()
+            yield self._con
+
+    def close(self) -> None:
+        with self._rlock:
+            if self._con is not None:
+                self._con.close()
+                self._con = None
+
+    def _run(self, con, compiled: Compiled):
+        sql = compiled.inline()
+        if compiled.sql.lstrip().upper().startswith(("SELECT", "WITH")):
+            return con.execute("SELECT * FROM postgres_query(?, ?)", [ALIAS, sql])
+        return con.execute("CALL postgres_execute(?, ?)", [ALIAS, sql])
+
+    def native(self, sql: str) -> None:
+        """Send one statement (already rendered for Postgres) through ``postgres_execute``."""
+        with self.session() as con:
+            con.execute("CALL postgres_execute(?, ?)", [ALIAS, sql])
+
+    def reserve_ids(self, table: str, n: int) -> list[int]:
+        sql = f"SELECT nextval('{self.schema}.{table}_id_seq') AS id FROM generate_series(1, {n})"
+        with self.session() as con:
+            rows = con.execute("SELECT * FROM postgres_query(?, ?)", [ALIAS, sql]).fetchall()
+        return [r[0] for r in rows]
+
+    def run_script(self, statements: list[str]) -> None:
+        prefix = f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"; SET search_path TO "{self.schema}";'
+        self.native(prefix + ";\n".join(statements) + "; SET search_path TO DEFAULT")
+
+    def table_names(self) -> set[str]:
+        sql = (
+            f"SELECT table_name FROM information_schema.tables WHERE table_schema = '{self.schema}'"
+        )
+        with self.session() as con:
+            rows = con.execute("SELECT * FROM postgres_query(?, ?)", [ALIAS, sql]).fetchall()
+        return {r[0] for r in rows}
+
+    def refresh(self) -> None:
+        """Forget DuckDB's cached view of the Postgres tables (after DDL)."""
+        with self.session() as con:
+            con.execute("CALL pg_clear_cache()")
+
+    def describe(self) -> dict[str, str]:
+        return {"backend": "postgres", "catalog": f"{_redact(self.url)} schema {self.schema}"}
+
+
+def _redact(url: str) -> str:
+    """Hide the password in a connection URL.
+
+    Examples:
+        >>> _redact("postgresql://me:secret@localhost:5432/db")
+        'postgresql://me:***@localhost:5432/db'
+    """
+    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)

@@ -1,0 +1,342 @@
+"""Compile ``filter`` lookups into one SQL statement from one sqlglot tree.
+
+The compiler resolves each lookup key (``run__transform__name__in``) against the
+:class:`~catalog_sql.model.Schema`, builds a sqlglot tree with named placeholders for
+every user value and renders it for the target dialect. Rendered SQL is cached by the
+*shape* of the query (keys, lookups, list lengths), never by values.
+
+Examples:
+    >>> from catalog_sql.model import Column, Schema, TableModel
+    >>> s = Schema()
+    >>> s.add(TableModel("ulabel", {"id": Column("id", "int"), "name": Column("name", "str")}))
+    >>> c = Compiler(s, Target("duckdb")).select("ulabel", Q(name__startswith="a_"))
+    >>> print(c.sql)  # doctest: +NORMALIZE_WHITESPACE
+    SELECT "ulabel"."id", "ulabel"."name" FROM "ulabel" AS "ulabel"
+    WHERE "ulabel"."name" LIKE $p0 ESCAPE '\\'
+    >>> c.params
+    {'p0': 'a\\\\_%'}
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlglot import exp
+
+from .errors import FieldError, ValidationError, did_you_mean
+from .lookups import LOOKUPS, Lookup
+from .model import Column, Relation, Schema, TableModel
+from .query import Q
+
+SEP = "__"
+_PLACEHOLDER = {
+    "duckdb": re.compile(r"\$([A-Za-z_]\w*)"),
+    "postgres": re.compile(r"%\((\w+)\)s"),
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where the SQL runs: a dialect and how table names are qualified."""
+
+    dialect: str
+    catalog: str | None = None
+    db: str | None = None
+
+    def table(self, name: str, alias: str | None = None) -> exp.Table:
+        """A quoted, qualified table expression."""
+        table = exp.table_(name, db=self.db, catalog=self.catalog, quoted=True)
+        if alias is not None:
+            table.set("alias", exp.TableAlias(this=exp.to_identifier(alias, quoted=True)))
+        return table
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """A resolved lookup key: relations to follow, then a column and a lookup."""
+
+    key: str
+    path: tuple[Relation, ...]
+    column: Column
+    lookup: Lookup
+    is_relation: bool = False
+
+
+@dataclass
+class Compiled:
+    """A compiled statement: SQL with named placeholders plus the bound values."""
+
+    sql: str
+    params: dict[str, Any]
+    dialect: str
+
+    def inline(self) -> str:
+        """The SQL with every value rendered as an escaped literal by sqlglot."""
+        return render_inline(self.sql, self.params, self.dialect)
+
+
+def literal_sql(value: Any, dialect: str) -> str:
+    """Render one Python value as a SQL literal (quotes escaped by sqlglot).
+
+    Examples:
+        >>> literal_sql("x'; DROP TABLE ulabel; --", "postgres")
+        "'x''; DROP TABLE ulabel; --'"
+    """
+    return exp.convert(value).sql(dialect)
+
+
+def render_inline(sql: str, params: dict[str, Any], dialect: str) -> str:
+    """Replace the named placeholders in ``sql`` by literals."""
+    pattern = _PLACEHOLDER[dialect]
+    return pattern.sub(lambda m: literal_sql(params[m.group(1)], dialect), sql)
+
+
+def _quoted(name: str, table: str | None = None) -> exp.Column:
+    return exp.column(name, table=table, quoted=True)
+
+
+@dataclass
+class _Scope:
+    """One SELECT: its base table, alias and the to-one joins it needed."""
+
+    compiler: Compiler
+    table: TableModel
+    alias: str
+    joins: dict[str, exp.Join] = field(default_factory=dict)
+
+    def follow(self, path: Sequence[Relation]) -> tuple[str, TableModel]:
+        """Left-join along to-one relations; return the last alias and table."""
+        alias, table = self.alias, self.table
+        for rel in path:
+            target = self.compiler.schema[rel.target]
+            new_alias = rel.name if alias == self.alias else f"{alias}{SEP}{rel.name}"
+            if new_alias not in self.joins:
+                on = exp.EQ(this=_quoted("id", new_alias), expression=_quoted(rel.column, alias))
+                tbl = self.compiler.target.table(target.name, new_alias)
+                self.joins[new_alias] = exp.Join(this=tbl, on=on, kind="LEFT")
+            alias, table = new_alias, target
+        return alias, table
+
+    def apply(self, select: exp.Select) -> exp.Select:
+        for join in self.joins.values():
+            select = select.join(join, copy=False)
+        return select
+
+
+class Compiler:
+    """Compile filters over one :class:`Schema` for one :class:`Target`."""
+
+    def __init__(self, schema: Schema, target: Target) -> None:
+        self.schema = schema
+        self.target = target
+        self._leaves: dict[tuple[str, str], Leaf] = {}
+        self._sql: dict[tuple, str] = {}
+        self._subqueries = 0
+
+    # -- resolution --------------------------------------------------------------
+    def table(self, name: str) -> TableModel:
+        """The table model called ``name`` or a FieldError."""
+        try:
+            return self.schema[name]
+        except KeyError:
+            raise FieldError(f"Unknown registry table '{name}'.") from None
+
+    def resolve(self, table: str, key: str) -> Leaf:
+        """Resolve a lookup key such as ``run__transform__name__in`` (cached)."""
+        cache_key = (table, key)
+        leaf = self._leaves.get(cache_key)
+        if leaf is None:
+            leaf = self._resolve(self.table(table), key)
+            self._leaves[cache_key] = leaf
+        return leaf
+
+    def _resolve(self, table: TableModel, key: str) -> Leaf:
+        parts = key.split(SEP)
+        path: list[Relation] = []
+        current = table
+        for i, part in enumerate(parts):
+            rest = parts[i + 1 :]
+            if part in current.columns:
+                return self._leaf(key, path, current.columns[part], rest)
+            rel = current.relations.get(part)
+            if rel is None:
+                raise self._unknown(current, part, key)
+            if rel.kind == "fk" and (not rest or rest[0] in LOOKUPS):
+                return self._leaf(key, path, current.columns[rel.column], rest, True)
+            path.append(rel)
+            current = self.schema[rel.target]
+            if not rest:
+                return self._leaf(key, path, current.columns["id"], rest, True)
+        raise FieldError(f"Lookup '{key}' does not end in a field.")  # pragma: no cover
+
+    def _leaf(self, key, path, column, rest, is_relation=False) -> Leaf:
+        name = rest[0] if rest else "exact"
+        if len(rest) > 1 or name not in LOOKUPS:
+            bad = rest[0] if rest else name
+            hint = did_you_mean(bad, LOOKUPS) or f" Known lookups: {', '.join(sorted(LOOKUPS))}."
+            raise FieldError(f"Unknown lookup '{bad}' in '{key}'.{hint}")
+        lookup = LOOKUPS[name]
+        if column.type not in lookup.types:
+            raise FieldError(
+                f"Lookup '{name}' does not apply to field '{column.name}' of type {column.type}."
+            )
+        return Leaf(key, tuple(path), column, lookup, is_relation)
+
+    @staticmethod
+    def _unknown(table: TableModel, part: str, key: str) -> FieldError:
+        choices = [*table.columns, *table.relations]
+        hint = did_you_mean(part, choices)
+        if not hint:
+            hint = f" Fields of {table.name}: {', '.join(choices)}."
+        return FieldError(f"Unknown field '{part}' in '{key}' on {table.name}.{hint}")
+
+    # -- values ------------------------------------------------------------------
+    def prepare(self, table: str, where: Q | None, adapt: Callable[[Any], Any]) -> tuple:
+        """Resolve every leaf of ``where`` and validate its value."""
+        if where is None:
+            return (), []
+        leaves, prepared = [], []
+        for key, value in where.leaves():
+            leaf = self.resolve(table, key)
+            if leaf.is_relation:
+                value = adapt(value)
+            params = leaf.lookup.prepare(value, leaf.column)
+            leaves.append((leaf, leaf.lookup.variant(value), leaf.lookup.negated(value)))
+            prepared.append(params)
+        return tuple(leaves), prepared
+
+    # -- statements --------------------------------------------------------------
+    def select(
+        self,
+        table: str,
+        where: Q | None = None,
+        *,
+        order_by: Sequence[str] = (),
+        limit: int | None = None,
+        offset: int | None = None,
+        mode: str = "rows",
+        adapt: Callable[[Any], Any] = lambda v: v,
+    ) -> Compiled:
+        """Compile a SELECT over ``table``; ``mode`` is rows, count, exists or ids."""
+        for number, label in ((limit, "limit"), (offset, "offset")):
+            if number is not None and (not isinstance(number, int) or number < 0):
+                raise ValidationError(f"{label} must be a non-negative integer, got {number!r}.")
+        leaves, prepared = self.prepare(table, where, adapt)
+        shape = (table, mode, _shape(where, iter(leaves)), tuple(order_by), limit, offset)
+        params = {f"p{i}": v for i, v in enumerate(v for ps in prepared for v in ps)}
+        sql = self._sql.get(shape)
+        if sql is None:
+            tree = self._build(table, where, iter(prepared), order_by, limit, offset, mode)
+            sql = tree.sql(self.target.dialect)
+            self._sql[shape] = sql
+        return Compiled(sql, params, self.target.dialect)
+
+    def _build(self, table, where, prepared, order_by, limit, offset, mode) -> exp.Select:
+        model = self.table(table)
+        scope = _Scope(self, model, model.name)
+        counter = iter(range(1_000_000))
+        cond = self._condition(scope, where, prepared, counter) if where else None
+        select = exp.select(*self._projection(scope, mode)).from_(
+            self.target.table(model.name, scope.alias)
+        )
+        orders = [self._order(scope, item) for item in order_by]
+        select = scope.apply(select)
+        if cond is not None:
+            select = select.where(cond, copy=False)
+        if orders and mode in ("rows", "ids"):
+            select = select.order_by(*orders, copy=False)
+        if mode == "exists":
+            limit = 1
+        if limit is not None:
+            select = select.limit(limit, copy=False)
+        if offset:
+            select = select.offset(offset, copy=False)
+        if mode == "count" and (limit is not None or offset):
+            inner = select.subquery("counted")
+            return exp.select(exp.Count(this=exp.Star())).from_(inner)
+        return select
+
+    def _projection(self, scope: _Scope, mode: str) -> list[exp.Expression]:
+        if mode == "count":
+            return [exp.Count(this=exp.Star())]
+        if mode == "exists":
+            return [exp.Literal.number(1)]
+        if mode == "ids":
+            return [_quoted("id", scope.alias)]
+        return [_quoted(c, scope.alias) for c in scope.table.columns]
+
+    def _order(self, scope: _Scope, item: str) -> exp.Ordered:
+        desc = item.startswith("-")
+        key = item.lstrip("-")
+        leaf = self.resolve(scope.table.name, key)
+        if any(rel.to_many for rel in leaf.path) or leaf.lookup.name != "exact":
+            raise FieldError(f"Cannot order by '{key}': only fields and to-one relations.")
+        alias, _ = scope.follow(leaf.path)
+        return exp.Ordered(this=_quoted(leaf.column.name, alias), desc=desc)
+
+    def _condition(self, scope, q: Q, prepared, counter) -> exp.Expression:
+        parts = []
+        for child in q.children:
+            if isinstance(child, Q):
+                parts.append(self._condition(scope, child, prepared, counter))
+            else:
+                leaf = self.resolve(scope.table.name, child[0])
+                values = next(prepared)
+                holders = [exp.Placeholder(this=f"p{next(counter)}") for _ in values]
+                negated = leaf.lookup.negated(child[1])
+                parts.append(self._leaf_condition(scope, leaf, leaf.path, holders, negated))
+        if not parts:
+            cond: exp.Expression = exp.true()
+        elif len(parts) == 1:
+            cond = parts[0]
+        else:
+            join = exp.and_ if q.connector == Q.AND else exp.or_
+            cond = exp.Paren(this=join(*parts, copy=False))
+        return exp.Not(this=exp.Paren(this=cond)) if q.negated else cond
+
+    def _leaf_condition(self, scope, leaf: Leaf, path, holders, negated) -> exp.Expression:
+        split = next((i for i, rel in enumerate(path) if rel.to_many), None)
+        if split is None:
+            alias, _ = scope.follow(path)
+            cond = leaf.lookup.build(_quoted(leaf.column.name, alias), holders)
+            return exp.Not(this=cond) if negated else cond
+        alias, _ = scope.follow(path[:split])
+        sub = self._subquery(path[split], leaf, path[split + 1 :], holders, negated)
+        return exp.In(this=_quoted("id", alias), query=exp.Subquery(this=sub))
+
+    def _subquery(self, rel: Relation, leaf, rest, holders, negated) -> exp.Select:
+        self._subqueries += 1
+        target = self.schema[rel.target]
+        sub_alias = f"{rel.name}_{self._subqueries}"
+        sub = _Scope(self, target, sub_alias)
+        if rel.kind == "reverse_fk":
+            cond = self._leaf_condition(sub, leaf, rest, holders, negated)
+            select = exp.select(_quoted(rel.column, sub_alias))
+            select = select.from_(self.target.table(target.name, sub_alias))
+            return sub.apply(select).where(cond, copy=False)
+        link_alias = f"{rel.link_table}_{self._subqueries}"
+        select = exp.select(_quoted(rel.link_source, link_alias))
+        select = select.from_(self.target.table(rel.link_table, link_alias))
+        if not rest and leaf.column.name == "id":
+            cond = leaf.lookup.build(_quoted(rel.link_target, link_alias), holders)
+            return select.where(exp.Not(this=cond) if negated else cond, copy=False)
+        on = exp.EQ(this=_quoted("id", sub_alias), expression=_quoted(rel.link_target, link_alias))
+        select = select.join(self.target.table(target.name, sub_alias), on=on, copy=False)
+        cond = self._leaf_condition(sub, leaf, rest, holders, negated)
+        return sub.apply(select).where(cond, copy=False)
+
+
+def _shape(q: Q | None, leaves) -> tuple:
+    if q is None:
+        return ()
+    parts = []
+    for child in q.children:
+        if isinstance(child, Q):
+            parts.append(_shape(child, leaves))
+        else:
+            leaf, variant, negated = next(leaves)
+            parts.append((leaf.key, variant, negated))
+    return (q.connector, q.negated, tuple(parts))

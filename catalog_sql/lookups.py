@@ -1,0 +1,206 @@
+"""The lookup table: each filter lookup is a small pair of functions.
+
+``prepare(value, column)`` validates the user's value and returns the list of bound
+parameters; ``build(col, placeholders)`` returns the sqlglot condition. The shape of
+the SQL depends only on ``variant(value)``, so compiled SQL can be cached by shape.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlglot import exp
+
+from .errors import ValidationError
+from .model import Column
+
+Build = Callable[[exp.Expression, list[exp.Expression]], exp.Expression]
+Prepare = Callable[[Any, Column], list[Any]]
+
+TEXT = frozenset({"str"})
+ORDERED = frozenset({"str", "int", "float", "datetime", "date"})
+SCALAR = frozenset({"str", "int", "float", "bool", "datetime", "date"})
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """One entry of the lookup table."""
+
+    name: str
+    prepare: Prepare
+    build: Build
+    types: frozenset[str] = SCALAR
+    variant: Callable[[Any], Any] = lambda value: None
+    negated: Callable[[Any], bool] = lambda value: False
+
+
+def _type_name(value: Any) -> str:
+    return type(value).__name__
+
+
+def _bad(column: Column, value: Any, expected: str) -> ValidationError:
+    return ValidationError(
+        f"Field '{column.name}' expects {expected}, got {_type_name(value)} {value!r}. "
+        f"Pass a value of the field's type."
+    )
+
+
+def _coerce_datetime(value: Any, column: Column) -> Any:
+    if isinstance(value, (_dt.datetime, _dt.date)):
+        return value
+    if isinstance(value, str):
+        try:
+            return _dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise _bad(column, value, "a datetime or an ISO 8601 string") from None
+    raise _bad(column, value, "a datetime")
+
+
+def coerce(value: Any, column: Column) -> Any:
+    """Validate one scalar ``value`` for ``column`` and return the value to bind.
+
+    Examples:
+        >>> coerce(3, Column("size", "int"))
+        3
+        >>> coerce("3", Column("size", "int"))
+        Traceback (most recent call last):
+        ...
+        catalog_sql.errors.ValidationError: Field 'size' expects an integer, got str '3'. Pass a value of the field's type.
+    """  # noqa: E501
+    kind = column.type
+    if kind == "str":
+        if not isinstance(value, str):
+            raise _bad(column, value, "a string")
+        if "\x00" in value:
+            raise ValidationError(f"Field '{column.name}' value contains a NUL byte; remove it.")
+        return value
+    if kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _bad(column, value, "an integer")
+        return value
+    if kind == "float":
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise _bad(column, value, "a number")
+        return float(value)
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise _bad(column, value, "True or False")
+        return value
+    if kind in ("datetime", "date"):
+        return _coerce_datetime(value, column)
+    raise ValidationError(f"Field '{column.name}' of type {kind} cannot be filtered this way.")
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _like(cls: type[exp.Expression], pattern: Callable[[str], str]) -> tuple[Prepare, Build]:
+    def prepare(value: Any, column: Column) -> list[Any]:
+        return [pattern(_escape_like(coerce(value, column)))]
+
+    def build(col: exp.Expression, ph: list[exp.Expression]) -> exp.Expression:
+        return exp.Escape(this=cls(this=col, expression=ph[0]), expression=exp.Literal.string("\\"))
+
+    return prepare, build
+
+
+def _one(value: Any, column: Column) -> list[Any]:
+    return [coerce(value, column)]
+
+
+def _exact_prepare(value: Any, column: Column) -> list[Any]:
+    return [] if value is None else _one(value, column)
+
+
+def _exact_build(col: exp.Expression, ph: list[exp.Expression]) -> exp.Expression:
+    return exp.Is(this=col, expression=exp.Null()) if not ph else exp.EQ(this=col, expression=ph[0])
+
+
+def _iexact_build(col: exp.Expression, ph: list[exp.Expression]) -> exp.Expression:
+    return exp.EQ(this=exp.Lower(this=col), expression=exp.Lower(this=ph[0]))
+
+
+def _in_prepare(value: Any, column: Column) -> list[Any]:
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        raise ValidationError(
+            f"Lookup '{column.name}__in' expects a list, tuple or set, got {_type_name(value)}. "
+            f"Wrap the value in a list: {column.name}__in=[{value!r}]."
+        )
+    return [coerce(v, column) for v in value]
+
+
+def _in_build(col: exp.Expression, ph: list[exp.Expression]) -> exp.Expression:
+    if not ph:
+        return exp.false()
+    return exp.In(this=col, expressions=ph)
+
+
+def _range_prepare(value: Any, column: Column) -> list[Any]:
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2:
+        raise ValidationError(
+            f"Lookup '{column.name}__range' expects a pair (low, high), got {value!r}."
+        )
+    return [coerce(value[0], column), coerce(value[1], column)]
+
+
+def _range_build(col: exp.Expression, ph: list[exp.Expression]) -> exp.Expression:
+    return exp.Between(this=col, low=ph[0], high=ph[1])
+
+
+def _isnull_prepare(value: Any, column: Column) -> list[Any]:
+    if not isinstance(value, bool):
+        raise ValidationError(f"Lookup '{column.name}__isnull' expects True or False.")
+    return []
+
+
+def _regex_prepare(value: Any, column: Column) -> list[Any]:
+    import re
+
+    pattern = coerce(value, column)
+    try:
+        re.compile(pattern)
+    except re.error as err:
+        raise ValidationError(f"Invalid regular expression {pattern!r}: {err}.") from None
+    return [pattern]
+
+
+def _compare(cls: type[exp.Expression]) -> Build:
+    return lambda col, ph: cls(this=col, expression=ph[0])
+
+
+def _build_lookups() -> dict[str, Lookup]:
+    like = {
+        "contains": (exp.Like, lambda s: f"%{s}%"),
+        "icontains": (exp.ILike, lambda s: f"%{s}%"),
+        "startswith": (exp.Like, lambda s: f"{s}%"),
+        "istartswith": (exp.ILike, lambda s: f"{s}%"),
+        "endswith": (exp.Like, lambda s: f"%{s}"),
+        "iendswith": (exp.ILike, lambda s: f"%{s}"),
+    }
+    table = {name: Lookup(name, *_like(cls, pat), types=TEXT) for name, (cls, pat) in like.items()}
+    compare = {"gt": exp.GT, "gte": exp.GTE, "lt": exp.LT, "lte": exp.LTE}
+    for name, cls in compare.items():
+        table[name] = Lookup(name, _one, _compare(cls), types=ORDERED)
+    table["exact"] = Lookup("exact", _exact_prepare, _exact_build, variant=lambda v: v is None)
+    table["iexact"] = Lookup("iexact", _one, _iexact_build, types=TEXT)
+    table["in"] = Lookup("in", _in_prepare, _in_build, variant=lambda v: len(list(v)))
+    table["range"] = Lookup("range", _range_prepare, _range_build, types=ORDERED)
+    table["isnull"] = Lookup(
+        "isnull",
+        _isnull_prepare,
+        lambda col, ph: exp.Is(this=col, expression=exp.Null()),
+        types=frozenset({"str", "int", "float", "bool", "datetime", "date", "json"}),
+        variant=lambda v: v,
+        negated=lambda v: not v,
+    )
+    table["regex"] = Lookup(
+        "regex", _regex_prepare, lambda c, ph: exp.RegexpLike(this=c, expression=ph[0]), TEXT
+    )
+    return table
+
+
+LOOKUPS: dict[str, Lookup] = _build_lookups()

@@ -1,0 +1,108 @@
+"""Versioned migrations: portable SQL files applied by name and recorded in a table.
+
+Each file ``<module>/NNNN_name.sql`` is written once in PostgreSQL syntax and rendered
+for the back end's dialect by sqlglot. A migration runs in one transaction together
+with the row that records it, so it is either applied whole or not at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from importlib import resources
+
+import sqlglot
+from sqlglot import exp
+
+from ..backends.base import Backend
+from ..compiler import Compiled
+from ..errors import SchemaVersionError
+from ..statements import insert_row
+
+TABLE = "lakecat_migration"
+_DDL = (
+    f'CREATE TABLE IF NOT EXISTS "{TABLE}" (module VARCHAR NOT NULL, name VARCHAR NOT NULL, '
+    "checksum VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (module, name))"
+)
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One migration file."""
+
+    module: str
+    name: str
+    sql: str
+
+    @property
+    def checksum(self) -> str:
+        """sha256 of the file text, so an edited applied migration is detected."""
+        return hashlib.sha256(self.sql.encode()).hexdigest()[:16]
+
+    def statements(self, dialect: str) -> list[str]:
+        """The migration's statements rendered for ``dialect``."""
+        return [s.sql(dialect) for s in sqlglot.parse(self.sql, read="postgres") if s]
+
+
+def discover(module: str = "core") -> list[Migration]:
+    """The migrations shipped for ``module``, in order.
+
+    Examples:
+        >>> discover()[0].name
+        '0001_initial'
+    """
+    folder = resources.files(__package__) / module
+    files = sorted(f for f in folder.iterdir() if f.name.endswith(".sql"))
+    return [Migration(module, f.name[:-4], f.read_text()) for f in files]
+
+
+def applied(backend: Backend, module: str = "core") -> list[str]:
+    """Names of the migrations of ``module`` recorded in the catalog."""
+    if TABLE not in backend.table_names():
+        return []
+    dialect = backend.target.dialect
+    tree = (
+        exp.select(exp.column("name"))
+        .from_(backend.target.table(TABLE))
+        .where(exp.column("module").eq(exp.Placeholder(this="p0")))
+        .order_by("name")
+    )
+    compiled = Compiled(tree.sql(dialect), {"p0": module}, dialect)
+    return [row[0] for row in backend.fetch(compiled)[1]]
+
+
+def pending(backend: Backend, module: str = "core") -> list[Migration]:
+    """Migrations not yet applied; raises if the catalog is newer than this code."""
+    known = discover(module)
+    done = applied(backend, module)
+    unknown = sorted(set(done) - {m.name for m in known})
+    if unknown:
+        raise SchemaVersionError(
+            f"The catalog schema has migration(s) {', '.join(unknown)} that this lakecat "
+            f"does not know: it was written by a newer version. Upgrade lakecat "
+            f"(pip install -U lakecat)."
+        )
+    return [m for m in known if m.name not in done]
+
+
+def migrate(backend: Backend, module: str = "core") -> list[str]:
+    """Apply every pending migration of ``module``; return the names applied."""
+    todo = pending(backend, module)
+    for migration in todo:
+        with backend.transaction():
+            backend.run_script([_DDL, *migration.statements(backend.target.dialect)])
+            row = {
+                "module": migration.module,
+                "name": migration.name,
+                "checksum": migration.checksum,
+                "applied_at": datetime.now(timezone.utc),
+            }
+            backend.execute(insert_row(backend.target, TABLE, row))
+    return [m.name for m in todo]
+
+
+def schema_version(backend: Backend, module: str = "core") -> str | None:
+    """The newest applied migration of ``module`` (``None`` for an empty catalog)."""
+    done = applied(backend, module)
+    return done[-1] if done else None

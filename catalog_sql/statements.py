@@ -1,0 +1,86 @@
+"""Write statements (insert, update, delete) built as sqlglot trees with placeholders."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlglot import exp
+
+from .compiler import Compiled, Target
+
+
+def _ph(i: int) -> exp.Placeholder:
+    return exp.Placeholder(this=f"p{i}")
+
+
+def _ident(name: str) -> exp.Identifier:
+    return exp.to_identifier(name, quoted=True)
+
+
+def insert_row(target: Target, table: str, row: dict[str, Any]) -> Compiled:
+    """``INSERT INTO table (cols) VALUES (…)`` with one placeholder per value.
+
+    Examples:
+        >>> insert_row(Target("duckdb"), "ulabel", {"id": 1, "name": "a"}).sql
+        'INSERT INTO "ulabel" ("id", "name") VALUES ($p0, $p1)'
+    """
+    cols = [_ident(c) for c in row]
+    values = exp.Tuple(expressions=[_ph(i) for i in range(len(row))])
+    tree = exp.insert(
+        exp.Values(expressions=[values]), exp.Schema(this=target.table(table), expressions=cols)
+    )
+    return Compiled(tree.sql(target.dialect), _params(row.values()), target.dialect)
+
+
+def update_by_id(target: Target, table: str, row_id: int, changes: dict[str, Any]) -> Compiled:
+    """``UPDATE table SET … WHERE id = …``.
+
+    Examples:
+        >>> update_by_id(Target("postgres", db="s"), "ulabel", 3, {"name": "b"}).inline()
+        'UPDATE "s"."ulabel" SET "name" = \\'b\\' WHERE "id" = 3'
+    """
+    sets = [exp.EQ(this=exp.column(_ident(c)), expression=_ph(i)) for i, c in enumerate(changes)]
+    where = exp.EQ(this=exp.column(_ident("id")), expression=_ph(len(changes)))
+    tree = exp.update(target.table(table), where=where)
+    tree.set("expressions", sets)
+    params = _params([*changes.values(), row_id])
+    return Compiled(tree.sql(target.dialect), params, target.dialect)
+
+
+def delete_where_in(target: Target, table: str, column: str, ids: Sequence[int]) -> Compiled:
+    """``DELETE FROM table WHERE column IN (…)``.
+
+    Examples:
+        >>> delete_where_in(Target("duckdb"), "file_ulabel", "file_id", [1, 2]).sql
+        'DELETE FROM "file_ulabel" WHERE "file_id" IN ($p0, $p1)'
+    """
+    cond = exp.In(this=exp.column(_ident(column)), expressions=[_ph(i) for i in range(len(ids))])
+    tree = exp.delete(target.table(table), where=cond)
+    return Compiled(tree.sql(target.dialect), _params(ids), target.dialect)
+
+
+def select_where_in(
+    target: Target, table: str, columns: Sequence[str], column: str, values: Sequence[Any]
+) -> Compiled:
+    """``SELECT columns FROM table WHERE column IN (…)``."""
+    cond = exp.In(this=exp.column(_ident(column)), expressions=[_ph(i) for i in range(len(values))])
+    tree = exp.select(*[exp.column(_ident(c)) for c in columns]).from_(target.table(table))
+    tree = tree.where(cond if values else exp.false())
+    return Compiled(tree.sql(target.dialect), _params(values), target.dialect)
+
+
+def _params(values) -> dict[str, Any]:
+    return {f"p{i}": v for i, v in enumerate(values)}
+
+
+def delete_matching(target: Target, table: str, values: dict[str, Any]) -> Compiled:
+    """``DELETE FROM table WHERE c1 = … AND c2 = …``.
+
+    Examples:
+        >>> delete_matching(Target("duckdb"), "file_ulabel", {"file_id": 1, "ulabel_id": 2}).sql
+        'DELETE FROM "file_ulabel" WHERE "file_id" = $p0 AND "ulabel_id" = $p1'
+    """
+    conds = [exp.EQ(this=exp.column(_ident(c)), expression=_ph(i)) for i, c in enumerate(values)]
+    tree = exp.delete(target.table(table), where=exp.and_(*conds))
+    return Compiled(tree.sql(target.dialect), _params(values.values()), target.dialect)

@@ -1,0 +1,61 @@
+"""lakecat: a DuckDB-and-Parquet lakehouse data catalog.
+
+Examples:
+    >>> import lakecat as lc
+    >>> lc.ULabel.__name__
+    'ULabel'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "init": "instance",
+    "connect": "instance",
+    "disconnect": "instance",
+    "save": "writes",
+    "Q": "_q",
+    "Record": "record",
+    "User": "registries",
+    "Storage": "registries",
+    "Transform": "registries",
+    "Run": "registries",
+    "File": "registries",
+    "Dataset": "registries",
+    "Feature": "registries",
+    "FeatureSet": "registries",
+    "ULabel": "registries",
+    "Modality": "registries",
+    "LakecatError": "errors",
+    "NotFoundError": "errors",
+    "MultipleResultsError": "errors",
+    "FieldError": "errors",
+    "ValidationError": "errors",
+    "IntegrityError": "errors",
+    "CatalogError": "errors",
+    "CatalogLockedError": "errors",
+    "SchemaVersionError": "errors",
+    "InstanceError": "errors",
+    "settings": "_settings",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'lakecat' has no attribute {name!r}")
+    from importlib import import_module
+
+    if module == "_q":
+        from catalog_sql.query import Q
+
+        return Q
+    value = getattr(import_module(f"lakecat.{module}"), name)
+    if name != "settings":
+        globals()[name] = value
+    return value

@@ -1,0 +1,348 @@
+"""Instances: a storage root plus a catalog (embedded DuckDB file or Postgres schema).
+
+The settings directory (``~/.lakecat``, or ``$LAKECAT_HOME``) remembers every known
+instance by name and which one is current, so the next process and the CLI find it.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import logging
+import os
+import re
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from catalog_sql import migrations
+from catalog_sql.backends import Backend
+from catalog_sql.compiler import Compiler
+from catalog_sql.errors import InstanceError, SchemaVersionError
+
+logger = logging.getLogger("lakecat")
+
+CONFIG_DIR = ".lakecat"
+CONFIG_FILE = "instance.json"
+CATALOG_FILE = "catalog.duckdb"
+_NAME = re.compile(r"[^a-z0-9_]+")
+
+
+def home() -> Path:
+    """The settings directory (``$LAKECAT_HOME`` or ``~/.lakecat``)."""
+    return Path(os.environ.get("LAKECAT_HOME") or Path.home() / ".lakecat")
+
+
+def _is_remote(storage: str) -> bool:
+    return "://" in storage and not storage.startswith("file://")
+
+
+def _slug(text: str) -> str:
+    """A name safe for Postgres schemas and file names.
+
+    Examples:
+        >>> _slug("My Lab-Data!")
+        'my_lab_data'
+    """
+    slug = _NAME.sub("_", text.lower()).strip("_")
+    return slug or "lakecat"
+
+
+@dataclass
+class InstanceConfig:
+    """What ``instance.json`` records about an instance."""
+
+    name: str
+    storage: str
+    db: str | None = None
+    schema: str | None = None
+    created_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat())
+
+    @property
+    def backend_name(self) -> str:
+        """``duckdb`` or ``postgres``."""
+        return "postgres" if self.db else "duckdb"
+
+
+class Instance:
+    """An open instance: its config, back end, compiler and the current user."""
+
+    def __init__(self, config: InstanceConfig, path: Path, backend: Backend) -> None:
+        self.config = config
+        self.path = path
+        self.backend = backend
+        self._compiler: Compiler | None = None
+        self._schema_token: object = None
+        self.user_id: int | None = None
+        self.storage_id: int | None = None
+
+    @property
+    def name(self) -> str:
+        """The instance name."""
+        return self.config.name
+
+    @property
+    def compiler(self) -> Compiler:
+        """The query compiler for this back end (rebuilt when registries change)."""
+        from .record import schema
+
+        current = schema()
+        if self._compiler is None or self._schema_token is not current:
+            self._compiler = Compiler(current, self.backend.target)
+            self._schema_token = current
+        return self._compiler
+
+    def schema_version(self) -> str | None:
+        """The newest applied core migration."""
+        return migrations.schema_version(self.backend)
+
+    def info(self) -> dict[str, Any]:
+        """What ``lakecat info`` prints."""
+        from .registries import User
+
+        user = User.get(id=self.user_id).handle if self.user_id else None
+        return {
+            "instance": self.name,
+            "storage": self.config.storage,
+            **self.backend.describe(),
+            "schema_version": self.schema_version(),
+            "user": user,
+            "config": str(self.path / CONFIG_FILE),
+        }
+
+    def close(self) -> None:
+        """Release the catalog."""
+        self.backend.close()
+
+    def __repr__(self) -> str:
+        return f"Instance({self.name!r}, storage={self.config.storage!r})"
+
+
+_CURRENT: list[Instance | None] = [None]
+
+
+def current() -> Instance:
+    """The connected instance; connects to the remembered one on first use."""
+    instance = _CURRENT[0]
+    if instance is None:
+        instance = connect()
+    return instance
+
+
+def _instance_dir(storage: str, name: str) -> Path:
+    if _is_remote(storage):
+        return home() / "instances" / name
+    return Path(storage.removeprefix("file://")).expanduser().resolve() / CONFIG_DIR
+
+
+def _make_backend(config: InstanceConfig, path: Path, create: bool) -> Backend:
+    if config.db:
+        from catalog_sql.backends import PostgresBackend
+
+        return PostgresBackend(config.db, schema=config.schema or "public")
+    from catalog_sql.backends import DuckDBBackend
+
+    timeout = float(os.environ.get("LAKECAT_LOCK_TIMEOUT", "60"))
+    return DuckDBBackend(path / CATALOG_FILE, create=create, lock_timeout=timeout)
+
+
+def init(
+    storage: str = "./lakecat-data", *, db: str | None = None, name: str | None = None
+) -> Instance:
+    """Create an instance and make it current.
+
+    Args:
+        storage: Local directory or fsspec URL where files and datasets live.
+        db: ``None`` for an embedded DuckDB catalog, or a ``postgresql://`` URL.
+        name: Instance name (defaults to the storage folder's name).
+
+    Examples:
+        >>> import lakecat as lc, tempfile
+        >>> inst = lc.init(storage=tempfile.mkdtemp() + "/lab")
+        >>> inst.name, inst.config.backend_name
+        ('lab', 'duckdb')
+    """
+    if db is not None and not db.startswith(("postgresql://", "postgres://")):
+        raise InstanceError(f"db must be a postgresql:// URL, got {db!r}.")
+    storage = str(storage)
+    name = _slug(name or Path(storage.rstrip("/")).name)
+    if not _is_remote(storage):
+        storage = str(Path(storage).expanduser().resolve())
+    path = _instance_dir(storage, name)
+    if (path / CONFIG_FILE).exists():
+        existing = _read_config(path)
+        if existing.db != db:
+            raise InstanceError(
+                f"An instance already exists at {path} with a different catalog. "
+                f"Use lakecat.connect({str(path.parent)!r}) or choose another storage."
+            )
+        logger.info("instance %s exists; connecting", existing.name)
+        return connect(path.parent if not _is_remote(storage) else name)
+    config = InstanceConfig(name=name, storage=storage, db=db, schema=name if db else None)
+    return _create(config, path)
+
+
+def _create(config: InstanceConfig, path: Path) -> Instance:
+    path.mkdir(parents=True, exist_ok=True)
+    if not _is_remote(config.storage):
+        Path(config.storage).mkdir(parents=True, exist_ok=True)
+    backend = _make_backend(config, path, create=True)
+    try:
+        _prepare(backend)
+        migrations.migrate(backend)
+    except BaseException:
+        backend.close()
+        raise
+    _write_config(path, config)
+    instance = _activate(Instance(config, path, backend))
+    logger.info("created instance %s (%s)", config.name, config.backend_name)
+    return instance
+
+
+def _prepare(backend: Backend) -> None:
+    if backend.name == "postgres":
+        backend.native(  # type: ignore[attr-defined]
+            "CREATE EXTENSION IF NOT EXISTS fuzzystrmatch SCHEMA public"
+        )
+
+
+def connect(instance: str | os.PathLike | None = None) -> Instance:
+    """Open an existing instance (path, name, or the remembered current one).
+
+    Examples:
+        >>> import lakecat as lc, tempfile
+        >>> root = tempfile.mkdtemp()
+        >>> _ = lc.init(storage=root)
+        >>> lc.connect(root).config.storage == str(Path(root).resolve())
+        True
+    """
+    path = _locate(instance)
+    config = _read_config(path)
+    old = _CURRENT[0]
+    if old is not None and old.path == path:
+        return old
+    backend = _make_backend(config, path, create=False)
+    try:
+        _check_schema(backend)
+    except BaseException:
+        backend.close()
+        raise
+    return _activate(Instance(config, path, backend))
+
+
+def _check_schema(backend: Backend) -> None:
+    pending = migrations.pending(backend)
+    if pending:
+        names = ", ".join(m.name for m in pending)
+        logger.warning("migrating the catalog schema: %s", names)
+        try:
+            migrations.migrate(backend)
+        except SchemaVersionError:
+            raise
+        except Exception as err:
+            raise SchemaVersionError(
+                f"The catalog schema is older than this lakecat and migrating it failed "
+                f"({err}). Run `lakecat migrate` and check its message."
+            ) from err
+
+
+def _locate(instance: str | os.PathLike | None) -> Path:
+    if instance is None:
+        pointer = home() / "current.json"
+        if not pointer.exists():
+            raise InstanceError(
+                "No instance is connected. Create one with lakecat.init(storage=...) "
+                "or `lakecat init --storage PATH`, or connect with lakecat.connect(PATH)."
+            )
+        return Path(json.loads(pointer.read_text())["path"])
+    text = os.fspath(instance)
+    candidate = Path(text).expanduser()
+    for path in (candidate / CONFIG_DIR, candidate):
+        if (path / CONFIG_FILE).exists():
+            return path.resolve()
+    known = _known()
+    if text in known:
+        return Path(known[text])
+    from catalog_sql.errors import did_you_mean
+
+    hint = did_you_mean(text, known) or (
+        f" Known instances: {', '.join(sorted(known))}." if known else ""
+    )
+    raise InstanceError(f"No lakecat instance at or named {text!r}.{hint}")
+
+
+def _known() -> dict[str, str]:
+    registry = home() / "instances.json"
+    if not registry.exists():
+        return {}
+    return json.loads(registry.read_text())
+
+
+def _read_config(path: Path) -> InstanceConfig:
+    try:
+        data = json.loads((path / CONFIG_FILE).read_text())
+        return InstanceConfig(**data)
+    except (OSError, ValueError, TypeError) as err:
+        raise InstanceError(
+            f"Cannot read {path / CONFIG_FILE}: {err}. Restore the file or re-create the "
+            f"instance with lakecat.init()."
+        ) from None
+
+
+def _write_config(path: Path, config: InstanceConfig) -> None:
+    _atomic_write(path / CONFIG_FILE, json.dumps(asdict(config), indent=2))
+
+
+def _atomic_write(target: Path, text: str) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{time.monotonic_ns()}")
+    tmp.write_text(text)
+    os.replace(tmp, target)
+
+
+def _activate(instance: Instance) -> Instance:
+    old = _CURRENT[0]
+    if old is not None and old is not instance:
+        old.close()
+    _CURRENT[0] = instance
+    _remember(instance)
+    _ensure_identity(instance)
+    return instance
+
+
+def _remember(instance: Instance) -> None:
+    known = _known()
+    if known.get(instance.name) != str(instance.path):
+        known[instance.name] = str(instance.path)
+        _atomic_write(home() / "instances.json", json.dumps(known, indent=2))
+    pointer = home() / "current.json"
+    payload = json.dumps({"name": instance.name, "path": str(instance.path)})
+    if not pointer.exists() or pointer.read_text() != payload:
+        _atomic_write(pointer, payload)
+
+
+def _ensure_identity(instance: Instance) -> None:
+    """Find or create the User and Storage records for this process."""
+    from .registries import Storage, User
+
+    handle = os.environ.get("LAKECAT_USER") or getpass.getuser()
+    user = User.filter(handle=handle).one_or_none()
+    if user is None:
+        user = User(handle=handle, name=handle).save()
+    instance.user_id = user.id
+    root = instance.config.storage
+    storage = Storage.filter(root=root).one_or_none()
+    if storage is None:
+        kind = root.split("://")[0] if _is_remote(root) else "local"
+        storage = Storage(root=root, type=kind).save()
+    instance.storage_id = storage.id
+
+
+def disconnect() -> None:
+    """Close the current instance (the settings still remember it)."""
+    instance = _CURRENT[0]
+    if instance is not None:
+        instance.close()
+        _CURRENT[0] = None

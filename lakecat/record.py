@@ -1,0 +1,374 @@
+"""The record machinery every registry is built with.
+
+A registry is a subclass of :class:`Record` with field declarations. Defining the
+class registers it: its table model joins the schema the compiler traverses, and it
+gets the whole API (``filter``, ``get``, ``search``, ``lookup``, ``save``, ``delete``).
+Core registries are built with this machinery, and so are user schema plug-ins.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timezone
+from typing import Any, ClassVar
+
+from catalog_sql.errors import FieldError, NotFoundError, ValidationError, did_you_mean
+from catalog_sql.lookups import coerce
+from catalog_sql.model import Column, Relation, Schema, TableModel
+
+from .fields import CharField, DateTimeField, Field, ForeignKey, IntegerField, ManyToMany
+
+logger = logging.getLogger("lakecat")
+
+_CLASSES: dict[str, type[Record]] = {}
+_SCHEMA: list[Schema | None] = [None]
+
+
+class Meta:
+    """What one Record class declares, collected when the class is defined."""
+
+    def __init__(self, cls: type[Record], table: str, uid_length: int) -> None:
+        self.cls = cls
+        self.table = table
+        self.uid_length = uid_length
+        self.fields: dict[str, Field] = {}
+        self.m2m: dict[str, ManyToMany] = {}
+        self.name_field: str | None = None
+        self.search_fields: tuple[str, ...] = ()
+
+    @property
+    def columns(self) -> list[str]:
+        """Column names in table order."""
+        return [f.column for f in self.fields.values()]
+
+    @property
+    def fks(self) -> dict[str, ForeignKey]:
+        """The to-one relations by field name."""
+        return {n: f for n, f in self.fields.items() if isinstance(f, ForeignKey)}
+
+    @property
+    def unique_columns(self) -> list[str]:
+        """Unique columns other than id and uid, the ones duplicate checks use."""
+        return [f.column for f in self.fields.values() if f.unique and f.name != "uid"]
+
+    def column_field(self, column: str) -> Field:
+        """The field stored in ``column``."""
+        for field in self.fields.values():
+            if field.column == column:
+                return field
+        raise KeyError(column)
+
+
+def registry_class(ref: str | type) -> type[Record]:
+    """The Record class for a class, class name or table name."""
+    if isinstance(ref, type):
+        return ref
+    cls = _CLASSES.get(ref)
+    if cls is None:
+        raise FieldError(f"Unknown registry {ref!r}.{did_you_mean(ref, _CLASSES)}")
+    return cls
+
+
+def registries() -> dict[str, type[Record]]:
+    """Every registered Record class by class name."""
+    return {name: cls for name, cls in _CLASSES.items() if name == cls.__name__}
+
+
+def schema() -> Schema:
+    """The table model of every registered registry (rebuilt when one is added)."""
+    if _SCHEMA[0] is None:
+        _SCHEMA[0] = _build_schema()
+    return _SCHEMA[0]
+
+
+def _build_schema() -> Schema:
+    result = Schema()
+    models = {cls._meta.table: _table_model(cls) for cls in registries().values()}
+    for cls in registries().values():
+        _add_reverse(cls, models)
+    for model in models.values():
+        result.add(model)
+    return result
+
+
+def _table_model(cls: type[Record]) -> TableModel:
+    meta = cls._meta
+    columns = {
+        f.column: Column(f.column, f.type, nullable=f.null, unique=f.unique)
+        for f in meta.fields.values()
+    }
+    relations = {}
+    for name, fk in meta.fks.items():
+        relations[name] = Relation(name, "fk", fk.target_class()._meta.table, column=fk.column)
+    for name, m2m in meta.m2m.items():
+        target = m2m.target_class()._meta.table
+        relations[name] = Relation(
+            name, "m2m", target, link_table=m2m.through, link_source=m2m.source,
+            link_target=m2m.target,
+        )  # fmt: skip
+    return TableModel(meta.table, columns, relations, meta.search_fields, meta.name_field)
+
+
+def _add_reverse(cls: type[Record], models: dict[str, TableModel]) -> None:
+    meta = cls._meta
+    for fk in meta.fks.values():
+        if fk.related_name:
+            target = models[fk.target_class()._meta.table]
+            rel = Relation(fk.related_name, "reverse_fk", meta.table, column=fk.column)
+            target.relations[fk.related_name] = rel
+    for m2m in meta.m2m.values():
+        if m2m.related_name:
+            target = models[m2m.target_class()._meta.table]
+            target.relations[m2m.related_name] = Relation(
+                m2m.related_name, "m2m", meta.table, link_table=m2m.through,
+                link_source=m2m.target, link_target=m2m.source,
+            )  # fmt: skip
+
+
+class Record:
+    """Base class of every registry.
+
+    Subclasses declare fields as class attributes and pass class keywords:
+    ``table`` (defaults to the snake-cased class name), ``uid_length``,
+    ``name_field`` (the unique human name, used by ``get``/``lookup``/duplicate checks),
+    ``search_fields``, ``updated_at`` and ``created_by`` (whether those columns exist).
+    """
+
+    _meta: ClassVar[Meta]
+    id = IntegerField()
+    uid = CharField(unique=True, null=False)
+
+    def __init_subclass__(
+        cls,
+        *,
+        table: str | None = None,
+        uid_length: int = 12,
+        name_field: str | None = None,
+        search_fields: tuple[str, ...] | None = None,
+        updated_at: bool = True,
+        created_by: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        meta = Meta(cls, table or _snake(cls.__name__), uid_length)
+        meta.fields = {"id": Record.id, "uid": Record.uid}
+        for name, value in list(vars(cls).items()):
+            if isinstance(value, Field):
+                meta.fields[name] = value
+            elif isinstance(value, ManyToMany):
+                meta.m2m[name] = value
+        _add_audit_fields(cls, meta, updated_at, created_by)
+        meta.name_field = name_field
+        meta.search_fields = search_fields or ((name_field,) if name_field else ("uid",))
+        cls._meta = meta
+        _CLASSES[cls.__name__] = cls
+        _CLASSES[meta.table] = cls
+        _SCHEMA[0] = None
+
+    # -- construction ----------------------------------------------------------
+    def __init__(self, **values: Any) -> None:
+        meta = self._meta
+        data = self.__dict__
+        for field in meta.fields.values():
+            data[field.column] = field.default
+        for key, value in values.items():
+            field = meta.fields.get(key)
+            if field is None or key in ("id", "created_at", "updated_at"):
+                raise _unknown_field(type(self), key)
+            if isinstance(field, ForeignKey):
+                setattr(self, key, value)
+            else:
+                data[key] = _check(field, value)
+        data["_saved"] = None
+
+    @classmethod
+    def _from_row(cls, columns: list[str], row: tuple) -> Record:
+        obj = cls.__new__(cls)
+        data = obj.__dict__
+        data.update(zip(columns, row))
+        for name in cls._json_columns():
+            if isinstance(data.get(name), str):
+                data[name] = json.loads(data[name])
+        data["_saved"] = tuple(data[c] for c in columns)
+        return obj
+
+    @classmethod
+    def _json_columns(cls) -> list[str]:
+        return [f.column for f in cls._meta.fields.values() if f.type == "json"]
+
+    # -- class API -------------------------------------------------------------
+    @classmethod
+    def filter(cls, *queries: Any, **lookups: Any):
+        """A lazy QuerySet of the records matching every lookup.
+
+        Examples:
+            >>> import lakecat as lc
+            >>> lc.ULabel.filter(name__startswith="exp").sql()[:35]
+            'SELECT "ulabel"."id", "ulabel"."uid'
+        """
+        from .queryset import QuerySet
+
+        return QuerySet(cls).filter(*queries, **lookups)
+
+    @classmethod
+    def all(cls):
+        """A QuerySet of every record."""
+        from .queryset import QuerySet
+
+        return QuerySet(cls)
+
+    @classmethod
+    def df(cls, limit: int | None = 100):
+        """The registry as a pandas DataFrame (first ``limit`` rows by id)."""
+        return cls.all().order_by("id").limit(limit).df()
+
+    @classmethod
+    def get(cls, uid: str | None = None, /, **lookups: Any) -> Record:
+        """The one record with this uid (or matching ``lookups``), or NotFoundError."""
+        if uid is not None:
+            if not isinstance(uid, str):
+                raise ValidationError(f"{cls.__name__}.get() takes a uid string, got {uid!r}.")
+            lookups = {"uid": uid, **lookups}
+        if not lookups:
+            raise ValidationError(f"{cls.__name__}.get() needs a uid or a lookup such as name=.")
+        record = cls.filter(**lookups).one_or_none()
+        if record is None:
+            raise NotFoundError(_not_found_message(cls, lookups))
+        return record
+
+    @classmethod
+    def search(cls, query: str, *, field: str | list[str] | None = None, limit: int = 20):
+        """Records ranked by how well ``field`` matches ``query`` (see lakecat.search)."""
+        from .search import search
+
+        return search(cls, query, field=field, limit=limit)
+
+    @classmethod
+    def lookup(cls, field: str | None = None):
+        """An object with one attribute per record, named after ``field``."""
+        from .lookup import lookup
+
+        return lookup(cls, field)
+
+    # -- instance API ------------------------------------------------------------
+    def save(self) -> Record:
+        """Insert the record, or update it if it exists; returns the saved record."""
+        from .writes import save_one
+
+        return save_one(self)
+
+    def delete(self) -> None:
+        """Delete the record and its links (refuses while other records point at it)."""
+        from .writes import delete_ids
+
+        if self.id is None:
+            raise ValidationError(f"This {type(self).__name__} was never saved.")
+        delete_ids(type(self), [self.id])
+        self.__dict__["id"] = None
+        self.__dict__["_saved"] = None
+
+    def __getattr__(self, name: str) -> Any:
+        """Reverse relations: ``transform.runs``, ``ulabel.files``."""
+        if name.startswith("_"):
+            raise AttributeError(name)
+        found = _reverse_accessor(self, name)
+        if found is None:
+            raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
+        return found
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record's column values."""
+        return {c: self.__dict__.get(c) for c in self._meta.columns}
+
+    def _changes(self) -> dict[str, Any]:
+        saved = self.__dict__.get("_saved")
+        columns = self._meta.columns
+        if saved is None:
+            return {c: self.__dict__.get(c) for c in columns}
+        return {c: v for c, old in zip(columns, saved) if (v := self.__dict__.get(c)) != old}
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self) or self.id is None:
+            return other is self
+        return other.id == self.id  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self.id if self.id is not None else id(self)))
+
+    def __repr__(self) -> str:
+        shown = []
+        for column in self._meta.columns:
+            value = self.__dict__.get(column)
+            if value is not None and column not in ("created_at", "updated_at"):
+                shown.append(f"{column}={value!r}")
+        return f"{type(self).__name__}({', '.join(shown)})"
+
+
+def _reverse_accessor(record: Record, name: str) -> Any:
+    cls = type(record)
+    for other in registries().values():
+        for m2m in other._meta.m2m.values():
+            if m2m.related_name == name and m2m.target_class() is cls:
+                from .related import RelatedManager
+
+                return RelatedManager(record, m2m, reverse=True)
+        for fk in other._meta.fks.values():
+            if fk.related_name == name and fk.target_class() is cls:
+                return other.filter(**{fk.column: record.id})
+    return None
+
+
+def _add_audit_fields(cls: type, meta: Meta, updated_at: bool, created_by: bool) -> None:
+    audit: list[tuple[str, Field]] = [("created_at", DateTimeField(null=False))]
+    if updated_at:
+        audit.append(("updated_at", DateTimeField()))
+    if created_by:
+        audit.append(("created_by", ForeignKey("User")))
+    for name, field in audit:
+        field.__set_name__(cls, name)
+        setattr(cls, name, field)
+        meta.fields[name] = field
+
+
+def _snake(name: str) -> str:
+    out = [f"_{c.lower()}" if c.isupper() and i else c.lower() for i, c in enumerate(name)]
+    return "".join(out)
+
+
+def _unknown_field(cls: type[Record], key: str) -> FieldError:
+    fields = [f for f in cls._meta.fields if f not in ("id", "created_at", "updated_at")]
+    hint = did_you_mean(key, fields) or f" Fields: {', '.join(fields)}."
+    return FieldError(f"{cls.__name__} has no field '{key}'.{hint}")
+
+
+def _check(field: Field, value: Any) -> Any:
+    if value is None:
+        return None
+    if field.type == "json":
+        try:
+            json.dumps(value)
+        except (TypeError, ValueError):
+            raise ValidationError(f"Field '{field.name}' needs JSON-serialisable data.") from None
+        return value
+    column = Column(field.column, field.type)
+    value = coerce(value, column)
+    if field.type == "datetime" and isinstance(value, datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    if field.max_length and isinstance(value, str) and len(value) > field.max_length:
+        raise ValidationError(
+            f"Field '{field.name}' is limited to {field.max_length} characters, got {len(value)}."
+        )
+    return value
+
+
+def _not_found_message(cls: type[Record], lookups: dict[str, Any]) -> str:
+    shown = ", ".join(f"{k}={v!r}" for k, v in lookups.items())
+    message = f"No {cls.__name__} with {shown}."
+    name_field = cls._meta.name_field
+    probe = lookups.get(name_field) if name_field else None
+    if isinstance(probe, str) and probe:
+        near = [getattr(r, name_field) for r in cls.search(probe, limit=3)]
+        if near:
+            message += " Did you mean " + " or ".join(repr(n) for n in near) + "?"
+    return message

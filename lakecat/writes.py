@@ -1,0 +1,376 @@
+"""Writing records: single saves, bulk saves through Arrow, and deletes.
+
+Every write runs in one transaction. A failure rolls the catalog back and restores
+the Python records to their state before the call.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from catalog_sql import statements
+from catalog_sql.errors import IntegrityError, LakecatError, ValidationError
+
+from .instance import Instance, current
+from .uid import uids
+
+if TYPE_CHECKING:
+    from .record import Record
+
+logger = logging.getLogger("lakecat")
+CHUNK = 1000
+ARROW_TYPES = {
+    "str": "string",
+    "int": "int64",
+    "float": "float64",
+    "bool": "bool_",
+    "json": "string",
+}
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@contextmanager
+def _write(records: list[Record]) -> Iterator[Instance]:
+    """A transaction that restores ``records`` and maps DB errors on failure."""
+    import duckdb
+
+    instance = current()
+    snapshots = [dict(r.__dict__) for r in records]
+    try:
+        with instance.backend.transaction():
+            yield instance
+    except BaseException as err:
+        for record, snapshot in zip(records, snapshots):
+            record.__dict__.clear()
+            record.__dict__.update(snapshot)
+        if isinstance(err, duckdb.Error) and not isinstance(err, LakecatError):
+            raise _db_error(err) from err
+        raise
+
+
+def _db_error(err: Exception) -> LakecatError:
+    text = str(err)
+    if "Duplicate key" in text or "duplicate key" in text or "unique" in text.lower():
+        return IntegrityError(f"A record with the same unique value exists already: {text}")
+    if "NOT NULL" in text or "null value" in text:
+        return IntegrityError(f"A required field is missing: {text}")
+    from catalog_sql.errors import CatalogError
+
+    return CatalogError(f"The catalog rejected the write: {text}")
+
+
+def _row(record: Record) -> dict[str, Any]:
+    row = record.to_dict()
+    for column in record._json_columns():
+        if row[column] is not None:
+            row[column] = json.dumps(row[column])
+    return row
+
+
+def _check_required(record: Record) -> None:
+    for field in record._meta.fields.values():
+        if not field.null and field.name not in ("id", "uid", "created_at"):
+            if record.__dict__.get(field.column) is None:
+                raise ValidationError(
+                    f"{type(record).__name__}.{field.name} is required; pass {field.name}=…"
+                )
+
+
+def _stamp(record: Record, instance: Instance, row_id: int, uid: str, now: datetime) -> None:
+    data = record.__dict__
+    data["id"] = row_id
+    if data.get("uid") is None:
+        data["uid"] = uid
+    data["created_at"] = now
+    if "updated_at" in record._meta.fields:
+        data["updated_at"] = now
+    if "created_by" in record._meta.fields and data.get("created_by_id") is None:
+        data["created_by_id"] = instance.user_id
+
+
+def _mark_saved(record: Record) -> None:
+    data = record.__dict__
+    data["_saved"] = tuple(data.get(c) for c in record._meta.columns)
+
+
+# -- single records ------------------------------------------------------------------
+def save_one(record: Record) -> Record:
+    """Insert or update one record (see :meth:`Record.save`)."""
+    _check_required(record)
+    with _write([record]) as instance:
+        if record.id is None:
+            _insert_one(record, instance)
+        else:
+            _update_one(record, instance)
+    _mark_saved(record)
+    return record
+
+
+def _insert_one(record: Record, instance: Instance) -> None:
+    existing = _existing_for(record)
+    if existing is not None:
+        _adopt(record, existing, instance)
+        return
+    _warn_similar(record)
+    meta = record._meta
+    row_id = instance.backend.reserve_ids(meta.table, 1)[0]
+    _stamp(record, instance, row_id, uids(1, meta.uid_length)[0], _now())
+    target = instance.backend.target
+    instance.backend.execute(statements.insert_row(target, meta.table, _row(record)))
+
+
+def _update_one(record: Record, instance: Instance) -> None:
+    changes = record._changes()
+    changes.pop("id", None)
+    if not changes:
+        return
+    if "updated_at" in record._meta.fields:
+        record.__dict__["updated_at"] = changes["updated_at"] = _now()
+    for column in record._json_columns():
+        if changes.get(column) is not None:
+            changes[column] = json.dumps(changes[column])
+    stmt = statements.update_by_id(instance.backend.target, record._meta.table, record.id, changes)
+    instance.backend.execute(stmt)
+
+
+def _existing_for(record: Record) -> Record | None:
+    for column in record._meta.unique_columns:
+        value = record.__dict__.get(column)
+        if value is not None:
+            found = type(record).filter(**{column: value}).one_or_none()
+            if found is not None:
+                return found
+    return None
+
+
+def _adopt(record: Record, existing: Record, instance: Instance) -> None:
+    """Turn ``record`` into ``existing``, applying the values the caller supplied."""
+    supplied = {c: v for c, v in record.to_dict().items() if v is not None}
+    record.__dict__.update(existing.__dict__)
+    changes = {
+        c: v
+        for c, v in supplied.items()
+        if c not in ("uid", "created_by_id") and v != existing.__dict__.get(c)
+    }
+    name = record._meta.name_field or "uid"
+    logger.info(
+        "returning existing %s %r%s",
+        type(record).__name__,
+        record.__dict__.get(name),
+        f" (updating {', '.join(changes)})" if changes else "",
+    )
+    if changes:
+        record.__dict__.update(changes)
+        _update_one(record, instance)
+
+
+def _warn_similar(record: Record) -> None:
+    name_field = record._meta.name_field
+    value = record.__dict__.get(name_field) if name_field else None
+    if not isinstance(value, str) or not value:
+        return
+    near = [getattr(r, name_field) for r in type(record).search(value, field=name_field, limit=3)]
+    if near:
+        logger.warning(
+            "creating %s %r; similar records exist: %s",
+            type(record).__name__,
+            value,
+            ", ".join(repr(n) for n in near),
+        )
+
+
+# -- bulk ---------------------------------------------------------------------------
+def save(records: Iterable[Record]) -> list[Record]:
+    """Save many records in one transaction, inserting new ones through Arrow.
+
+    Records whose unique name exists already become that record (idempotent);
+    names differing from existing ones only by case are reported in one warning.
+    A failure leaves no partial rows and restores the records.
+
+    Examples:
+        >>> import lakecat as lc
+        >>> saved = lc.save([lc.ULabel(name=f"bulk-{i}") for i in range(3)])
+        >>> all(r.id is not None for r in saved)
+        True
+    """
+    from .record import Record
+
+    records = list(records)
+    groups: dict[type, list[Record]] = defaultdict(list)
+    for record in records:
+        if not isinstance(record, Record):
+            raise ValidationError(f"lakecat.save() takes records, got {type(record).__name__}.")
+        _check_required(record)
+        groups[type(record)].append(record)
+    with _write(records) as instance:
+        for cls, group in groups.items():
+            _save_group(cls, group, instance)
+    for record in records:
+        _mark_saved(record)
+    return records
+
+
+def _save_group(cls: type[Record], group: list[Record], instance: Instance) -> None:
+    new = [r for r in group if r.id is None]
+    for record in group:
+        if record.id is not None:
+            _update_one(record, instance)
+    if not new:
+        return
+    new, duplicates = _split_batch_duplicates(cls, new)
+    new = _adopt_existing(cls, new, instance)
+    if new:
+        _insert_batch(cls, new, instance)
+    for record, original in duplicates:
+        record.__dict__.update({k: v for k, v in original.__dict__.items() if k != "_related"})
+
+
+def _split_batch_duplicates(cls: type[Record], new: list[Record]):
+    unique = cls._meta.unique_columns
+    if not unique:
+        return new, []
+    firsts: dict[tuple, Record] = {}
+    keep, duplicates = [], []
+    for record in new:
+        key = tuple(record.__dict__.get(c) for c in unique)
+        first = firsts.get(key) if any(k is not None for k in key) else None
+        if first is None:
+            firsts[key] = record
+            keep.append(record)
+        else:
+            duplicates.append((record, first))
+    return keep, duplicates
+
+
+def _adopt_existing(cls: type[Record], new: list[Record], instance: Instance) -> list[Record]:
+    name_field = cls._meta.name_field
+    if name_field is None or name_field not in cls._meta.unique_columns:
+        return new
+    import pyarrow as pa
+
+    names = pa.table({"v": [r.__dict__.get(name_field) for r in new]})
+    table = instance.backend.duck_target.table(cls._meta.table, "t").sql("duckdb")
+    cols = ", ".join(f't."{c}"' for c in cls._meta.columns)
+    sql = f'SELECT {cols} FROM {table} JOIN _lc_names b ON t."{name_field}" = b.v'
+    found = instance.backend.duck_sql(sql, _lc_names=names)
+    _warn_case_variants(cls, names, table, name_field, instance)
+    if found.num_rows == 0:
+        return new
+    existing = {}
+    columns = found.column_names
+    for row in zip(*(found.column(c).to_pylist() for c in columns)):
+        record = cls._from_row(columns, row)
+        existing[record.__dict__[name_field]] = record
+    logger.info("%d %s records existed already; returning them", len(existing), cls.__name__)
+    remaining = []
+    for record in new:
+        match = existing.get(record.__dict__.get(name_field))
+        if match is None:
+            remaining.append(record)
+        else:
+            _adopt(record, match, instance)
+    return remaining
+
+
+def _warn_case_variants(cls, names, table: str, name_field: str, instance: Instance) -> None:
+    sql = (
+        f'SELECT b.v, t."{name_field}" FROM {table} JOIN _lc_names b '
+        f'ON lower(t."{name_field}") = lower(b.v) AND t."{name_field}" <> b.v LIMIT 10'
+    )
+    pairs = instance.backend.duck_sql(sql, _lc_names=names).to_pylist()
+    if pairs:
+        shown = ", ".join(f"{p['v']!r}~{p[name_field]!r}" for p in pairs)
+        logger.warning("new %s names similar to existing ones: %s", cls.__name__, shown)
+
+
+def _insert_batch(cls: type[Record], new: list[Record], instance: Instance) -> None:
+    meta = cls._meta
+    backend = instance.backend
+    ids = backend.reserve_ids(meta.table, len(new))
+    fresh = uids(len(new), meta.uid_length)
+    now = _now()
+    for record, row_id, uid in zip(new, ids, fresh):
+        _stamp(record, instance, row_id, uid, now)
+    backend.insert_arrow(meta.table, _arrow(cls, new))
+
+
+def _arrow(cls: type[Record], records: list[Record]):
+    import pyarrow as pa
+
+    arrays, names = [], []
+    json_columns = set(cls._json_columns())
+    for field in cls._meta.fields.values():
+        column = field.column
+        values = [r.__dict__.get(column) for r in records]
+        if column in json_columns:
+            values = [None if v is None else json.dumps(v) for v in values]
+        if field.type == "datetime":
+            kind = pa.timestamp("us", tz="UTC")
+        else:
+            kind = getattr(pa, ARROW_TYPES[field.type])()
+        arrays.append(pa.array(values, type=kind))
+        names.append(column)
+    return pa.Table.from_arrays(arrays, names=names)
+
+
+# -- deletes ----------------------------------------------------------------------------
+def delete_ids(cls: type[Record], ids: list[int]) -> None:
+    """Delete records of ``cls`` by id, with their link rows, in one transaction."""
+    if not ids:
+        return
+    _refuse_if_referenced(cls, ids)
+    instance = current()
+    target = instance.backend.target
+    with _write([]):
+        for chunk in _chunks(ids):
+            for table, column in _link_columns(cls):
+                instance.backend.execute(statements.delete_where_in(target, table, column, chunk))
+            stmt = statements.delete_where_in(target, cls._meta.table, "id", chunk)
+            instance.backend.execute(stmt)
+
+
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
+
+
+def _link_columns(cls: type[Record]) -> list[tuple[str, str]]:
+    from .record import registries
+
+    found = set()
+    for other in registries().values():
+        for m2m in other._meta.m2m.values():
+            if other is cls:
+                found.add((m2m.through, m2m.source))
+            if m2m.target_class() is cls:
+                found.add((m2m.through, m2m.target))
+    return sorted(found)
+
+
+def _refuse_if_referenced(cls: type[Record], ids: list[int]) -> None:
+    from .record import registries
+
+    for other in registries().values():
+        for name, fk in other._meta.fks.items():
+            if fk.target_class() is not cls:
+                continue
+            for chunk in _chunks(ids):
+                query = other.filter(**{f"{fk.column}__in": chunk})
+                if other is cls:
+                    query = query.exclude(id__in=chunk)
+                count = query.count()
+                if count:
+                    raise IntegrityError(
+                        f"Cannot delete {cls.__name__} record(s): {count} {other.__name__} "
+                        f"record(s) still point at them through '{name}'. Delete those or "
+                        f"set their {name} to None first."
+                    )
