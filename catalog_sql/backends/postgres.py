@@ -13,6 +13,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from sqlglot import exp
+
 from ..compiler import Compiled, Target
 from ..errors import CatalogError
 from ..extensions import NO_DOWNLOADS, load_extension
@@ -45,7 +47,8 @@ class PostgresBackend(Backend):
         con.execute("SET TimeZone = 'UTC'")
         load_extension(con, "postgres")
         try:
-            con.execute(f"ATTACH ? AS {ALIAS} (TYPE postgres)", [self.url])
+            url = exp.Literal.string(self.url).sql("duckdb")
+            con.execute(f"ATTACH {url} AS {ALIAS} (TYPE postgres)")
         except duckdb.Error as err:
             con.close()
             raise CatalogError(
