@@ -51,8 +51,9 @@ class PostgresBackend(Backend):
             con.execute(f"ATTACH {url} AS {ALIAS} (TYPE postgres)")
         except duckdb.Error as err:
             con.close()
+            detail = _redact(" ".join(str(err).split()))
             raise CatalogError(
-                f"Cannot reach the Postgres catalog at {_redact(self.url)}: {err}. "
+                f"Cannot reach the Postgres catalog at {_redact(self.url)}: {detail} "
                 f"Start the server, or fix the URL (postgresql://user:password@host:port/db)."
             ) from None
         return con

@@ -1,0 +1,133 @@
+"""Bad input gets a typed error that names the problem and leaves the catalog as it was."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+import lakecat as lc
+from catalog_sql.backends import DuckDBBackend, PostgresBackend
+
+
+def test_unknown_field_and_lookup(instance):
+    with pytest.raises(lc.FieldError, match="Did you mean 'name'"):
+        lc.ULabel.filter(nmae="x").count()
+    with pytest.raises(lc.FieldError, match="Unknown lookup 'startwith'.*'startswith'"):
+        lc.ULabel.filter(name__startwith="x").count()
+    with pytest.raises(lc.FieldError, match="Unknown field 'transfrom'.*'transform'"):
+        lc.File.filter(run__transfrom__name="x").count()
+    with pytest.raises(lc.FieldError, match="does not apply"):
+        lc.File.filter(size__contains=3).count()
+    with pytest.raises(lc.FieldError, match="has no field 'nme'.*'name'"):
+        lc.ULabel(nme="x")
+    with pytest.raises(AttributeError):  # FieldError is also an AttributeError
+        lc.ULabel.filter(bogus=1).count()
+
+
+def test_wrong_value_types(instance):
+    with pytest.raises(lc.ValidationError, match="expects a string"):
+        lc.ULabel.filter(name=5).count()
+    with pytest.raises(lc.ValidationError, match="expects an integer"):
+        lc.File.filter(size="big").count()
+    with pytest.raises(lc.ValidationError, match="Wrap the value in a list"):
+        lc.ULabel.filter(name__in="abc").count()
+    with pytest.raises(lc.ValidationError, match="pair"):
+        lc.File.filter(size__range=(1,)).count()
+    with pytest.raises(lc.ValidationError, match="regular expression"):
+        lc.ULabel.filter(name__regex="(").count()
+    with pytest.raises(ValueError):  # ValidationError is also a ValueError
+        lc.ULabel(name=3)
+    with pytest.raises(lc.ValidationError, match="required"):
+        lc.ULabel(description="no name").save()
+    with pytest.raises(lc.ValidationError, match="not saved"):
+        lc.File.filter(run=lc.Run()).count()
+    with pytest.raises(lc.ValidationError, match="NUL"):
+        lc.ULabel(name="a\x00b")
+    assert lc.ULabel.filter().count() == 0
+
+
+def test_get_without_arguments(instance):
+    with pytest.raises(lc.ValidationError, match="needs a uid"):
+        lc.ULabel.get()
+    with pytest.raises(lc.NotFoundError, match="No ULabel with uid='nope'"):
+        lc.ULabel.get("nope")
+
+
+def test_missing_and_corrupt_catalog(tmp_path):
+    with pytest.raises(lc.CatalogError, match="does not exist"):
+        DuckDBBackend(tmp_path / "missing.duckdb")
+    bad = tmp_path / "bad.duckdb"
+    bad.write_bytes(b"not a database" * 100)
+    backend = DuckDBBackend(bad)
+    with pytest.raises(lc.CatalogError, match="corrupt"), backend.session():
+        pass
+    assert bad.read_bytes() == b"not a database" * 100
+
+
+def test_connect_errors(tmp_path):
+    with pytest.raises(lc.InstanceError, match="No lakecat instance"):
+        lc.connect(tmp_path / "nowhere")
+    with pytest.raises(lc.InstanceError, match="No instance is connected"):
+        lc.connect()
+    root = tmp_path / "broken"
+    (root / ".lakecat").mkdir(parents=True)
+    (root / ".lakecat" / "instance.json").write_text("{not json")
+    with pytest.raises(lc.InstanceError, match="Cannot read"):
+        lc.connect(root)
+
+
+def test_unreachable_postgres():
+    backend = PostgresBackend("postgresql://nobody:pw@127.0.0.1:1/none")
+    with pytest.raises(lc.CatalogError, match=r"Cannot reach.*nobody:\*\*\*@.*Start the server"):
+        backend.table_names()
+
+
+def test_newer_schema_is_refused(duck_instance):
+    from catalog_sql.statements import insert_row
+
+    backend = duck_instance.backend
+    row = {"module": "core", "name": "9999_future", "checksum": "x", "applied_at": dt.datetime.now(dt.timezone.utc)}
+    backend.execute(insert_row(backend.target, "lakecat_migration", row))
+    path = duck_instance.path.parent
+    lc.disconnect()
+    with pytest.raises(lc.SchemaVersionError, match="9999_future.*Upgrade lakecat"):
+        lc.connect(path)
+
+
+def test_older_schema_is_migrated(duck_instance, caplog):
+    from catalog_sql import migrations
+
+    backend = duck_instance.backend
+    with backend.session() as con:
+        con.execute("DROP TABLE modality; DROP SEQUENCE modality_id_seq")
+        con.execute("DELETE FROM lakecat_migration")
+        con.execute("DROP TABLE lakecat_migration")
+    # An empty catalog file: connect applies every migration again.
+    path = duck_instance.path.parent
+    for table in list(backend.table_names()):
+        with backend.session() as con:
+            con.execute(f'DROP TABLE "{table}"')
+            con.execute(f'DROP SEQUENCE IF EXISTS "{table}_id_seq"')
+    lc.disconnect()
+    with caplog.at_level("WARNING", logger="lakecat"):
+        inst = lc.connect(path)
+    assert "migrating the catalog schema: 0001_initial" in caplog.text
+    assert migrations.schema_version(inst.backend) == "0001_initial"
+    assert migrations.migrate(inst.backend) == []  # re-running is a no-op
+
+
+def test_init_twice_connects(tmp_path):
+    first = lc.init(storage=str(tmp_path / "s"))
+    lc.ULabel(name="kept").save()
+    second = lc.init(storage=str(tmp_path / "s"))
+    assert second.path == first.path
+    assert lc.ULabel.get(name="kept")
+    config = json.loads((first.path / "instance.json").read_text())
+    assert config["name"] == "s" and config["db"] is None
+
+
+def test_bad_db_url(tmp_path):
+    with pytest.raises(lc.InstanceError, match="postgresql://"):
+        lc.init(storage=str(tmp_path), db="mysql://x")
