@@ -18,6 +18,7 @@ from .model import TableModel
 
 MAX_QUERY = 64
 FUZZY_TIER = 4
+_CACHE: dict[tuple, str] = {}
 
 
 def _ph(name: str) -> exp.Placeholder:
@@ -86,9 +87,11 @@ def compile_search(
     q = query.strip().lower()[:MAX_QUERY]
     escaped = _escape_like(q)
     params = {"q": q, "prefix": f"{escaped}%", "word": f"% {escaped}%", "sub": f"%{escaped}%"}
-    return Compiled(
-        _statement(table, target, fields, len(q), limit, threshold), params, target.dialect
-    )
+    key = (table.name, tuple(table.columns), target, tuple(fields), len(q), limit, threshold)
+    sql = _CACHE.get(key)
+    if sql is None:
+        sql = _CACHE[key] = _statement(table, target, fields, len(q), limit, threshold)
+    return Compiled(sql, params, target.dialect)
 
 
 def _statement(table, target, fields, n, limit, threshold) -> str:

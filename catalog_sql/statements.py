@@ -10,6 +10,20 @@ from sqlglot import exp
 from .compiler import Compiled, Target
 
 
+def _cached(builder):
+    """Cache a statement builder's SQL by its shape (values are always placeholders)."""
+    cache: dict[tuple, str] = {}
+
+    def sql_for(target: Target, *shape) -> str:
+        key = (target, *shape)
+        sql = cache.get(key)
+        if sql is None:
+            sql = cache[key] = builder(target, *shape).sql(target.dialect)
+        return sql
+
+    return sql_for
+
+
 def _ph(i: int) -> exp.Placeholder:
     return exp.Placeholder(this=f"p{i}")
 
@@ -25,12 +39,17 @@ def insert_row(target: Target, table: str, row: dict[str, Any]) -> Compiled:
         >>> insert_row(Target("duckdb"), "ulabel", {"id": 1, "name": "a"}).sql
         'INSERT INTO "ulabel" ("id", "name") VALUES ($p0, $p1)'
     """
-    cols = [_ident(c) for c in row]
-    values = exp.Tuple(expressions=[_ph(i) for i in range(len(row))])
-    tree = exp.insert(
+    sql = _insert_sql(target, table, tuple(row))
+    return Compiled(sql, _params(row.values()), target.dialect)
+
+
+@_cached
+def _insert_sql(target: Target, table: str, columns: tuple[str, ...]) -> exp.Expression:
+    cols = [_ident(c) for c in columns]
+    values = exp.Tuple(expressions=[_ph(i) for i in range(len(columns))])
+    return exp.insert(
         exp.Values(expressions=[values]), exp.Schema(this=target.table(table), expressions=cols)
     )
-    return Compiled(tree.sql(target.dialect), _params(row.values()), target.dialect)
 
 
 def update_by_id(target: Target, table: str, row_id: int, changes: dict[str, Any]) -> Compiled:
@@ -40,12 +59,17 @@ def update_by_id(target: Target, table: str, row_id: int, changes: dict[str, Any
         >>> update_by_id(Target("postgres", db="s"), "ulabel", 3, {"name": "b"}).inline()
         'UPDATE "s"."ulabel" SET "name" = \\'b\\' WHERE "id" = 3'
     """
-    sets = [exp.EQ(this=exp.column(_ident(c)), expression=_ph(i)) for i, c in enumerate(changes)]
-    where = exp.EQ(this=exp.column(_ident("id")), expression=_ph(len(changes)))
+    sql = _update_sql(target, table, tuple(changes))
+    return Compiled(sql, _params([*changes.values(), row_id]), target.dialect)
+
+
+@_cached
+def _update_sql(target: Target, table: str, columns: tuple[str, ...]) -> exp.Expression:
+    sets = [exp.EQ(this=exp.column(_ident(c)), expression=_ph(i)) for i, c in enumerate(columns)]
+    where = exp.EQ(this=exp.column(_ident("id")), expression=_ph(len(columns)))
     tree = exp.update(target.table(table), where=where)
     tree.set("expressions", sets)
-    params = _params([*changes.values(), row_id])
-    return Compiled(tree.sql(target.dialect), params, target.dialect)
+    return tree
 
 
 def delete_where_in(target: Target, table: str, column: str, ids: Sequence[int]) -> Compiled:
@@ -55,9 +79,14 @@ def delete_where_in(target: Target, table: str, column: str, ids: Sequence[int])
         >>> delete_where_in(Target("duckdb"), "file_ulabel", "file_id", [1, 2]).sql
         'DELETE FROM "file_ulabel" WHERE "file_id" IN ($p0, $p1)'
     """
-    cond = exp.In(this=exp.column(_ident(column)), expressions=[_ph(i) for i in range(len(ids))])
-    tree = exp.delete(target.table(table), where=cond)
-    return Compiled(tree.sql(target.dialect), _params(ids), target.dialect)
+    sql = _delete_in_sql(target, table, column, len(ids))
+    return Compiled(sql, _params(ids), target.dialect)
+
+
+@_cached
+def _delete_in_sql(target: Target, table: str, column: str, n: int) -> exp.Expression:
+    cond = exp.In(this=exp.column(_ident(column)), expressions=[_ph(i) for i in range(n)])
+    return exp.delete(target.table(table), where=cond)
 
 
 def select_where_in(

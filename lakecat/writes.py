@@ -174,11 +174,19 @@ def _adopt(record: Record, existing: Record, instance: Instance) -> None:
 
 
 def _warn_similar(record: Record) -> None:
+    """Warn when a new name differs from existing ones only by case or a typo."""
     name_field = record._meta.name_field
     value = record.__dict__.get(name_field) if name_field else None
-    if not isinstance(value, str) or not value:
+    if not isinstance(value, str) or len(value) < 4:
         return
-    near = [getattr(r, name_field) for r in type(record).search(value, field=name_field, limit=3)]
+    results = type(record).search(value, field=name_field, limit=3)
+    table = results.to_arrow()
+    ranks = zip(table.column("_tier").to_pylist(), table.column("_score").to_pylist())
+    near = [
+        getattr(r, name_field)
+        for r, (tier, score) in zip(results, ranks)
+        if tier == 0 or (tier == 4 and score >= 0.85)
+    ]
     if near:
         logger.warning(
             "creating %s %r; similar records exist: %s",
