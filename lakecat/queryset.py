@@ -126,7 +126,8 @@ class QuerySet:
         try:
             import polars as pl
         except ImportError:
-            raise ValidationError("to_polars() needs polars: pip install 'lakecat[polars]'.")
+            msg = "to_polars() needs polars: pip install 'lakecat[polars]'."
+            raise ValidationError(msg) from None
         return pl.from_arrow(self.to_arrow())
 
     def _records(self, limit: int | None = None) -> list[Record]:

@@ -64,6 +64,7 @@ def registry_class(ref: str | type) -> type[Record]:
     """The Record class for a class, class name or table name."""
     if isinstance(ref, type):
         return ref
+    _load_core()
     cls = _CLASSES.get(ref)
     if cls is None:
         raise FieldError(f"Unknown registry {ref!r}.{did_you_mean(ref, _CLASSES)}")
@@ -72,7 +73,16 @@ def registry_class(ref: str | type) -> type[Record]:
 
 def registries() -> dict[str, type[Record]]:
     """Every registered Record class by class name."""
+    _load_core()
     return {name: cls for name, cls in _CLASSES.items() if name == cls.__name__}
+
+
+def _load_core() -> None:
+    """Make sure the core registries are defined (they live in lakecat.registries)."""
+    if "ULabel" not in _CLASSES:
+        import importlib
+
+        importlib.import_module("lakecat.registries")
 
 
 def schema() -> Schema:

@@ -78,11 +78,11 @@ def _row(record: Record) -> dict[str, Any]:
 
 def _check_required(record: Record) -> None:
     for field in record._meta.fields.values():
-        if not field.null and field.name not in ("id", "uid", "created_at"):
-            if record.__dict__.get(field.column) is None:
-                raise ValidationError(
-                    f"{type(record).__name__}.{field.name} is required; pass {field.name}=…"
-                )
+        required = not field.null and field.name not in ("id", "uid", "created_at")
+        if required and record.__dict__.get(field.column) is None:
+            raise ValidationError(
+                f"{type(record).__name__}.{field.name} is required; pass {field.name}=…"
+            )
 
 
 def _stamp(record: Record, instance: Instance, row_id: int, uid: str, now: datetime) -> None:

@@ -1,0 +1,232 @@
+"""The ``lakecat`` command line: each command is a thin layer over one API call."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from catalog_sql.errors import LakecatError
+
+
+class _Group(click.Group):
+    """Turn lakecat errors into one clean line (``--verbose`` shows the traceback)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except LakecatError as err:
+            if ctx.params.get("verbose"):
+                raise
+            click.echo(f"Error: {err}", err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=_Group)
+@click.option("--verbose", is_flag=True, help="Show tracebacks for errors.")
+def cli(verbose: bool) -> None:
+    """lakecat: a DuckDB-and-Parquet data catalog.
+
+    \b
+    Examples:
+      lakecat init --storage ./mydata
+      lakecat ls ulabel --filter name__startswith=exp
+      lakecat search ulabel experimnt
+      lakecat demo
+    """
+
+
+@cli.command()
+@click.option("--storage", required=True, help="Local directory or fsspec URL.")
+@click.option("--db", default=None, help="postgresql:// URL (default: embedded DuckDB).")
+@click.option("--name", default=None, help="Instance name (default: storage folder name).")
+def init(storage: str, db: str | None, name: str | None) -> None:
+    """Create an instance and make it current.
+
+    \b
+    Example:
+      lakecat init --storage ./mydata
+    """
+    from .instance import init as init_
+
+    instance = init_(storage=storage, db=db, name=name)
+    _print_info(instance.info())
+
+
+@cli.command()
+@click.argument("instance")
+def connect(instance: str) -> None:
+    """Make INSTANCE (a path or a name) the current instance.
+
+    \b
+    Example:
+      lakecat connect ./mydata
+    """
+    from .instance import connect as connect_
+
+    _print_info(connect_(instance).info())
+
+
+@cli.command()
+def info() -> None:
+    """Show the current instance, storage, back end and schema version.
+
+    \b
+    Example:
+      lakecat info
+    """
+    from .instance import current
+
+    _print_info(current().info())
+
+
+@cli.command()
+@click.option("--check", is_flag=True, help="Only report pending migrations (exit 1 if any).")
+def migrate(check: bool) -> None:
+    """Apply pending catalog schema migrations.
+
+    \b
+    Example:
+      lakecat migrate --check
+    """
+    from catalog_sql import migrations
+
+    from .instance import current
+
+    backend = current().backend
+    pending = [m.name for m in migrations.pending(backend)]
+    if check:
+        click.echo("pending: " + (", ".join(pending) if pending else "none"))
+        sys.exit(1 if pending else 0)
+    applied = migrations.migrate(backend)
+    click.echo("applied: " + (", ".join(applied) if applied else "nothing to do"))
+
+
+@cli.command(name="ls")
+@click.argument("registry", default="file")
+@click.option("--filter", "filters", multiple=True, help="Lookup, e.g. name__startswith=exp.")
+@click.option("--limit", default=50, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
+def ls(registry: str, filters: tuple[str, ...], limit: int, fmt: str) -> None:
+    """List records of REGISTRY (file, ulabel, transform, run, …).
+
+    \b
+    Examples:
+      lakecat ls ulabel --filter name__startswith=exp --limit 5
+      lakecat ls file --format json
+    """
+    from .record import registry_class
+
+    cls = registry_class(_registry_name(registry))
+    lookups = dict(_parse_filter(f) for f in filters)
+    table = cls.filter(**lookups).order_by("id").limit(limit).to_arrow()
+    _print_table(table, fmt)
+
+
+@cli.command()
+@click.argument("registry")
+@click.argument("query")
+@click.option("--limit", default=20, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
+def search(registry: str, query: str, limit: int, fmt: str) -> None:
+    """Ranked search of REGISTRY for QUERY (typos tolerated).
+
+    \b
+    Example:
+      lakecat search ulabel experimnt
+    """
+    from .record import registry_class
+
+    cls = registry_class(_registry_name(registry))
+    _print_table(cls.search(query, limit=limit).to_arrow(), fmt)
+
+
+@cli.command()
+@click.option("--path", default="./lakecat-demo", show_default=True, help="Demo instance dir.")
+def demo(path: str) -> None:
+    """Create a demo instance and show what lakecat does, with SQL and CLI equivalents.
+
+    \b
+    Example:
+      lakecat demo --path ./lakecat-demo
+    """
+    from .demo import run_demo
+
+    run_demo(path, echo=click.echo)
+
+
+def _registry_name(name: str) -> str:
+    from .record import registries
+
+    lowered = {n.lower(): n for n in registries()}
+    return lowered.get(name.lower().replace("_", ""), name)
+
+
+def _parse_filter(text: str) -> tuple[str, Any]:
+    from catalog_sql.errors import ValidationError
+
+    if "=" not in text:
+        raise ValidationError(f"--filter needs KEY=VALUE, got {text!r}.")
+    key, value = text.split("=", 1)
+    if key.endswith("__in"):
+        return key, value.split(",")
+    if key.endswith("__isnull"):
+        return key, value.lower() in ("1", "true", "yes")
+    try:
+        return key, int(value)
+    except ValueError:
+        return key, value
+
+
+def _print_info(data: dict[str, Any]) -> None:
+    width = max(len(k) for k in data)
+    for key, value in data.items():
+        click.echo(f"{key:<{width}}  {value}")
+
+
+def _print_table(table, fmt: str) -> None:
+    rows = table.to_pylist()
+    if fmt == "json":
+        click.echo(json.dumps(rows, default=str, indent=1))
+    elif fmt == "csv":
+        import csv
+
+        writer = csv.DictWriter(sys.stdout, fieldnames=table.column_names)
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        click.echo(format_table(table.column_names, rows))
+
+
+def format_table(columns: list[str], rows: list[dict], max_width: int = 40) -> str:
+    """An aligned text table; empty columns are dropped, long values truncated.
+
+    Examples:
+        >>> print(format_table(["a", "b"], [{"a": 1, "b": None}]))
+        a
+        -
+        1
+    """
+    shown = [c for c in columns if any(r.get(c) is not None for r in rows)] or columns
+
+    def cell(value: Any) -> str:
+        text = "" if value is None else str(value)
+        return text if len(text) <= max_width else text[: max_width - 1] + "…"
+
+    grid = [[cell(r.get(c)) for c in shown] for r in rows]
+    widths = [max([len(c), *(len(row[i]) for row in grid)]) for i, c in enumerate(shown)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(shown, widths)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in grid]
+    return "\n".join(lines) + ("" if rows else "\n(no records)")
+
+
+def main() -> None:
+    """Console entry point."""
+    cli(prog_name="lakecat")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""``lakecat demo``: a guided tour on a fresh embedded instance."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+
+def run_demo(path: str = "./lakecat-demo", *, echo: Callable[[str], None] = print) -> None:
+    """Create an instance at ``path``, save labels, filter, search; print the SQL."""
+    import lakecat as lc
+
+    root = Path(path).resolve()
+    if root.exists():
+        shutil.rmtree(root)
+    instance = lc.init(storage=str(root))
+    echo(f"# created instance {instance.name!r} at {root}")
+    echo(f"  catalog: {instance.path / 'catalog.duckdb'} (embedded DuckDB)\n")
+
+    names = ["experiment", "experiment 2", "T cell", "B cell", "CD8+ T cell", "liver", "lung"]
+    labels = lc.save([lc.ULabel(name=n, description=f"demo label {n}") for n in names])
+    bulk = lc.save([lc.ULabel(name=f"sample {i:04d}") for i in range(1000)])
+    echo(f"# saved {len(labels)} labels, then {len(bulk)} more in one bulk save (Arrow)")
+    again = lc.ULabel(name="liver").save()
+    echo(f"# saving 'liver' again returns the existing record: uid {again.uid}\n")
+
+    transform = lc.Transform(name="demo pipeline", type="pipeline").save()
+    run = lc.Run(transform=transform, status="completed", params={"threshold": 0.5}).save()
+    file = lc.File(key="results/cells.parquet", suffix=".parquet", run=run).save()
+    file.ulabels.add(labels[2], labels[4])
+    echo("# linked a File to a Run of 'demo pipeline' and labelled it 'T cell', 'CD8+ T cell'\n")
+
+    queries = [
+        ("ULabel.filter(name__startswith='exp')", lc.ULabel.filter(name__startswith="exp")),
+        ("File.filter(run__transform__name='demo pipeline')",
+         lc.File.filter(run__transform__name="demo pipeline")),
+        ("File.filter(ulabels__name__in=['T cell', 'B cell'])",
+         lc.File.filter(ulabels__name__in=["T cell", "B cell"])),
+    ]  # fmt: skip
+    for text, qs in queries:
+        echo(f">>> lc.{text}.count()\n{qs.count()}")
+        echo(f"-- SQL for the DuckDB shell:\n{qs.sql()}\n")
+
+    hits = lc.ULabel.search("experimnt", limit=3)
+    echo(">>> lc.ULabel.search('experimnt')  # typo-tolerant, ranked in SQL")
+    echo("\n".join(f"  {r.name}" for r in hits) + "\n")
+    look = lc.ULabel.lookup()
+    echo(f">>> lc.ULabel.lookup().cd8_t_cell\n{look.cd8_t_cell!r}\n")
+
+    echo("# the same from the shell:")
+    echo(f"  lakecat connect {root}")
+    echo("  lakecat ls ulabel --filter name__startswith=exp")
+    echo("  lakecat search ulabel experimnt")
+    echo(f'  duckdb -readonly {instance.path / "catalog.duckdb"} "SELECT name FROM ulabel LIMIT 5"')
+    lc.disconnect()
