@@ -63,6 +63,7 @@ def compile_search(
     *,
     limit: int = 20,
     threshold: float = 0.7,
+    fuzzy: bool = True,
 ) -> Compiled:
     """Compile a ranked search of ``query`` over ``fields`` of ``table``.
 
@@ -87,6 +88,8 @@ def compile_search(
     q = query.strip().lower()[:MAX_QUERY]
     escaped = _escape_like(q)
     params = {"q": q, "prefix": f"{escaped}%", "word": f"% {escaped}%", "sub": f"%{escaped}%"}
+    if not fuzzy:
+        threshold = 2.0  # no similarity reaches it: only tiers 0-3 are kept
     key = (table.name, tuple(table.columns), target, tuple(fields), len(q), limit, threshold)
     sql = _CACHE.get(key)
     if sql is None:
@@ -115,7 +118,10 @@ def _statement(table, target, fields, n, limit, threshold) -> str:
     )
     tier_col = exp.column("_tier", quoted=True)
     score = exp.Case().when(exp.LT(this=tier_col, expression=_num(FUZZY_TIER)), _num(1.0))
-    score = score.else_(_fn("GREATEST", *[_similarity(r.copy(), n) for r in refs]))
+    if threshold <= 1.0:
+        score = score.else_(_fn("GREATEST", *[_similarity(r.copy(), n) for r in refs]))
+    else:
+        score = score.else_(_num(0.0))
     scored = exp.select(exp.Star(), exp.alias_(score, "_score", quoted=True)).from_(
         tiered.subquery("tiered")
     )

@@ -86,12 +86,14 @@ class QuerySet:
         return self._clone(offset=n)
 
     # -- compiling -----------------------------------------------------------------
-    def _compile(self, mode: str = "rows", limit: int | None = None) -> Compiled:
+    def _compile(
+        self, mode: str = "rows", limit: int | None = None, ordered: bool = False
+    ) -> Compiled:
         from .instance import current
 
         compiler = current().compiler
         order = self._order
-        if mode == "rows" and not order and limit is not None:
+        if ordered and not order:
             order = ("id",)
         return compiler.select(
             self.model._meta.table,
@@ -130,8 +132,8 @@ class QuerySet:
             raise ValidationError(msg) from None
         return pl.from_arrow(self.to_arrow())
 
-    def _records(self, limit: int | None = None) -> list[Record]:
-        columns, rows = self._backend().fetch(self._compile(limit=limit))
+    def _records(self, limit: int | None = None, ordered: bool = False) -> list[Record]:
+        columns, rows = self._backend().fetch(self._compile(limit=limit, ordered=ordered))
         build = self.model._from_row
         return [build(columns, row) for row in rows]
 
@@ -144,7 +146,7 @@ class QuerySet:
 
     def first(self) -> Record | None:
         """The first record (by id unless ordered), or None."""
-        records = self._records(limit=1)
+        records = self._records(limit=1, ordered=True)
         return records[0] if records else None
 
     def one(self) -> Record:

@@ -260,25 +260,35 @@ def _split_batch_duplicates(cls: type[Record], new: list[Record]):
 
 
 def _adopt_existing(cls: type[Record], new: list[Record], instance: Instance) -> list[Record]:
+    """One join finds existing names (adopted) and case variants (warned about)."""
     name_field = cls._meta.name_field
     if name_field is None or name_field not in cls._meta.unique_columns:
         return new
     import pyarrow as pa
 
-    names = pa.table({"v": [r.__dict__.get(name_field) for r in new]})
+    names = pa.table({"_v": [r.__dict__.get(name_field) for r in new]})
     table = instance.backend.duck_target.table(cls._meta.table, "t").sql("duckdb")
     cols = ", ".join(f't."{c}"' for c in cls._meta.columns)
-    sql = f'SELECT {cols} FROM {table} JOIN _lc_names b ON t."{name_field}" = b.v'
+    sql = (
+        f"SELECT {cols}, b._v FROM {table} JOIN _lc_names b "
+        f'ON lower(t."{name_field}") = lower(b._v)'
+    )
     found = instance.backend.duck_sql(sql, _lc_names=names)
-    _warn_case_variants(cls, names, table, name_field, instance)
     if found.num_rows == 0:
         return new
-    existing = {}
-    columns = found.column_names
-    for row in zip(*(found.column(c).to_pylist() for c in columns)):
-        record = cls._from_row(columns, row)
-        existing[record.__dict__[name_field]] = record
-    logger.info("%d %s records existed already; returning them", len(existing), cls.__name__)
+    existing, variants = {}, []
+    columns = cls._meta.columns
+    for row in zip(*(found.column(i).to_pylist() for i in range(found.num_columns))):
+        record = cls._from_row(columns, row[:-1])
+        if record.__dict__[name_field] == row[-1]:
+            existing[row[-1]] = record
+        else:
+            variants.append(f"{row[-1]!r}~{record.__dict__[name_field]!r}")
+    if variants:
+        shown = ", ".join(variants[:10])
+        logger.warning("new %s names similar to existing ones: %s", cls.__name__, shown)
+    if existing:
+        logger.info("%d %s records existed already; returning them", len(existing), cls.__name__)
     remaining = []
     for record in new:
         match = existing.get(record.__dict__.get(name_field))
@@ -287,17 +297,6 @@ def _adopt_existing(cls: type[Record], new: list[Record], instance: Instance) ->
         else:
             _adopt(record, match, instance)
     return remaining
-
-
-def _warn_case_variants(cls, names, table: str, name_field: str, instance: Instance) -> None:
-    sql = (
-        f'SELECT b.v, t."{name_field}" FROM {table} JOIN _lc_names b '
-        f'ON lower(t."{name_field}") = lower(b.v) AND t."{name_field}" <> b.v LIMIT 10'
-    )
-    pairs = instance.backend.duck_sql(sql, _lc_names=names).to_pylist()
-    if pairs:
-        shown = ", ".join(f"{p['v']!r}~{p[name_field]!r}" for p in pairs)
-        logger.warning("new %s names similar to existing ones: %s", cls.__name__, shown)
 
 
 def _insert_batch(cls: type[Record], new: list[Record], instance: Instance) -> None:

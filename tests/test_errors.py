@@ -88,7 +88,12 @@ def test_newer_schema_is_refused(duck_instance):
     from catalog_sql.statements import insert_row
 
     backend = duck_instance.backend
-    row = {"module": "core", "name": "9999_future", "checksum": "x", "applied_at": dt.datetime.now(dt.timezone.utc)}
+    row = {
+        "module": "core",
+        "name": "9999_future",
+        "checksum": "x",
+        "applied_at": dt.datetime.now(dt.timezone.utc),
+    }
     backend.execute(insert_row(backend.target, "lakecat_migration", row))
     path = duck_instance.path.parent
     lc.disconnect()

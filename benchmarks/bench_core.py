@@ -1,0 +1,190 @@
+"""Catalog-core benchmarks: lakecat vs raw DuckDB on the same data, in one run.
+
+Run by hand:  python benchmarks/bench_core.py [--rows 100000] [--big-rows 10000000]
+Writes the table to benchmarks/RESULTS.md (replacing the core section).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+RESULTS = Path(__file__).with_name("RESULTS.md")
+
+
+def timed(fn, repeat: int = 1) -> float:
+    """Median seconds of ``repeat`` calls."""
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def per_call(fn, n: int) -> float:
+    """Mean seconds per call over ``n`` calls (after a warm-up call)."""
+    fn(0)
+    start = time.perf_counter()
+    for i in range(n):
+        fn(i)
+    return (time.perf_counter() - start) / n
+
+
+def bench_bulk_save(n: int) -> dict:
+    import pyarrow as pa
+
+    import lakecat as lc
+
+    records = [lc.ULabel(name=f"label {i}", description="bulk") for i in range(n)]
+    t_lakecat = timed(lambda: lc.save(records))
+    backend = lc.instance.current().backend
+    with backend.session() as con:
+        con.execute("CREATE TABLE raw_ulabel AS SELECT * FROM ulabel LIMIT 0")
+        con.execute("ALTER TABLE raw_ulabel ADD PRIMARY KEY (id)")
+        con.execute("CREATE UNIQUE INDEX raw_uid ON raw_ulabel (uid)")
+        con.execute("CREATE UNIQUE INDEX raw_name ON raw_ulabel (name)")
+        table = con.execute("SELECT * FROM ulabel").to_arrow_table()
+        raw = pa.table(table)
+        start = time.perf_counter()
+        con.execute("INSERT INTO raw_ulabel SELECT * FROM raw")
+        t_raw = time.perf_counter() - start
+        con.execute("DROP TABLE raw_ulabel")
+    return {"n": n, "lakecat_us": t_lakecat / n * 1e6, "raw_us": t_raw / n * 1e6}
+
+
+def bench_point_query(n: int, calls: int = 2000) -> dict:
+    import lakecat as lc
+
+    backend = lc.instance.current().backend
+    names = [f"label {(i * 7919) % n}" for i in range(calls + 1)]
+    t_lakecat = per_call(lambda i: lc.ULabel.filter(name=names[i]).one(), calls)
+    sql = lc.ULabel.filter(name="x")._compile(limit=2).sql
+    with backend.session() as con:
+        t_raw = per_call(lambda i: con.execute(sql, {"p0": names[i]}).fetchall(), calls)
+    return {"n": n, "lakecat_ms": t_lakecat * 1e3, "raw_ms": t_raw * 1e3}
+
+
+def bench_search(n: int, calls: int = 20) -> dict:
+    import lakecat as lc
+
+    queries = ["label 4242", "labl 99", "lable 12345", "bulk"]
+    t = per_call(lambda i: lc.ULabel.search(queries[i % len(queries)]), calls)
+    return {"n": n, "search_ms": t * 1e3}
+
+
+def bench_open_close(path: Path) -> dict:
+    """The turn-taking design: warm query vs open + query + close per operation."""
+    import duckdb
+
+    import lakecat as lc
+
+    lc.disconnect()
+    catalog = path / ".lakecat" / "catalog.duckdb"
+
+    def cold(i: int) -> None:
+        con = duckdb.connect(str(catalog))
+        con.execute("SELECT id FROM ulabel WHERE name = ?", [f"label {i}"]).fetchall()
+        con.close()
+
+    t_cold = per_call(cold, 50)
+    lc.connect(path)
+    t_warm = per_call(lambda i: lc.ULabel.filter(name=f"label {i}").one(), 500)
+    return {"cold_ms": t_cold * 1e3, "warm_ms": t_warm * 1e3}
+
+
+def bench_import() -> float:
+    def run(code: str) -> float:
+        return timed(lambda: subprocess.run([sys.executable, "-c", code], check=True), 5)
+
+    return run("import lakecat") - run("pass")
+
+
+def fill_big(n: int) -> None:
+    """Fill ulabel with ``n`` rows through DuckDB (constructing 1e7 records is not the point)."""
+    import lakecat as lc
+
+    backend = lc.instance.current().backend
+    with backend.session() as con:
+        con.execute(
+            "INSERT INTO ulabel (id, uid, name, description, created_at) "
+            "SELECT i + 1, 'u' || lpad(i::VARCHAR, 11, '0'), 'label ' || i, 'bulk', now() "
+            "FROM range(?) t(i)",
+            [n],
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--big-rows", type=int, default=0, help="e.g. 10000000")
+    args = parser.parse_args()
+    os.environ.setdefault("LAKECAT_HOME", tempfile.mkdtemp())
+    import logging
+
+    logging.getLogger("lakecat").setLevel(logging.ERROR)
+    import lakecat as lc
+
+    lines = []
+    work = Path(tempfile.mkdtemp())
+    lc.init(storage=str(work / "small"))
+    bulk = bench_bulk_save(args.rows)
+    point = bench_point_query(args.rows)
+    search = bench_search(args.rows)
+    cold = bench_open_close(work / "small")
+    lines += [
+        f"| bulk save, {bulk['n']:,} labels | {bulk['lakecat_us']:.2f} µs/record | "
+        f"{bulk['raw_us']:.2f} µs/row (Arrow insert, same indexes) | "
+        f"{bulk['lakecat_us'] / bulk['raw_us']:.2f}× | ≤ 10 µs/record |",
+        f"| `filter(name=…).one()`, {point['n']:,} rows | {point['lakecat_ms']:.3f} ms | "
+        f"{point['raw_ms']:.3f} ms (same SQL, fetchall) | "
+        f"{point['lakecat_ms'] / point['raw_ms']:.2f}× | ≤ 1.5× |",
+        f"| search top-20, {search['n']:,} rows | {search['search_ms']:.1f} ms | | | ≤ 20 ms |",
+        f"| open + query + close vs warm query | {cold['warm_ms']:.3f} ms warm | "
+        f"{cold['cold_ms']:.2f} ms cold | {cold['cold_ms'] / cold['warm_ms']:.0f}× | (design) |",
+    ]
+    if args.big_rows:
+        lc.init(storage=str(work / "big"))
+        fill_big(args.big_rows)
+        point = bench_point_query(args.big_rows, calls=500)
+        search = bench_search(args.big_rows, calls=4)
+        lines += [
+            f"| `filter(name=…).one()`, {point['n']:,} rows | {point['lakecat_ms']:.3f} ms | "
+            f"{point['raw_ms']:.3f} ms | {point['lakecat_ms'] / point['raw_ms']:.2f}× | ≤ 1.5× |",
+            f"| search top-20, {search['n']:,} rows | {search['search_ms']:.0f} ms | | | ≤ 1 s |",
+        ]
+    lc.disconnect()
+    imp = bench_import()
+    lines.append(f"| `import lakecat` | {imp * 1e3:.0f} ms | | | ≤ 200 ms |")
+    write_results(lines)
+    print("\n".join(lines))
+
+
+def write_results(lines: list[str]) -> None:
+    header = (
+        "## Catalog core (`benchmarks/bench_core.py`)\n\n"
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}; date {date.today().isoformat()}.\n\n"
+        "| workload | lakecat | raw DuckDB | ratio | target |\n|---|---|---|---|---|\n"
+    )
+    section = header + "\n".join(lines) + "\n"
+    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\n"
+    start = text.find("## Catalog core")
+    if start >= 0:
+        end = text.find("\n## ", start + 1)
+        text = text[:start] + section + (text[end + 1 :] if end >= 0 else "")
+    else:
+        text = text.rstrip() + "\n\n" + section
+    RESULTS.write_text(text)
+
+
+if __name__ == "__main__":
+    main()
