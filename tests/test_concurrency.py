@@ -51,7 +51,10 @@ def test_reader_waits_for_busy_writer_then_gets_in(tmp_path):
     lc.init(storage=str(root))
     lc.ULabel(name="from-notebook").save()  # this process now holds the catalog
     env = {**os.environ, "LAKECAT_LOCK_TIMEOUT": "30"}
-    code = "import sys, lakecat as lc; lc.connect(sys.argv[1]); print(lc.ULabel.get(name='from-notebook').name)"
+    code = (
+        "import sys, lakecat as lc; lc.connect(sys.argv[1]); "
+        "print(lc.ULabel.get(name='from-notebook').name)"
+    )
     out = subprocess.run(
         [sys.executable, "-c", code, str(root)], capture_output=True, text=True, env=env, timeout=60
     )

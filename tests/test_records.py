@@ -177,8 +177,9 @@ def test_duplicate_names_return_existing(instance, caplog):
     assert lc.ULabel.get(name="liver").description == "the organ"
     assert lc.ULabel.filter(name="liver").count() == 1
     with caplog.at_level("WARNING", logger="lakecat"):
-        lc.ULabel(name="livr").save()
-    assert "similar records exist: 'liver'" in caplog.text
+        lc.ULabel(name="hepatocyte").save()
+        lc.ULabel(name="hepatocite").save()
+    assert "creating ULabel 'hepatocite'; similar records exist: 'hepatocyte'" in caplog.text
 
 
 def test_bulk_save_is_idempotent_and_atomic(instance, caplog):
