@@ -18,6 +18,49 @@ from datetime import date
 from pathlib import Path
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
+SYLLABLES = [
+    "ka",
+    "lo",
+    "mi",
+    "ne",
+    "ru",
+    "sa",
+    "ti",
+    "vo",
+    "ze",
+    "pha",
+    "gen",
+    "cyt",
+    "ase",
+    "ome",
+    "lin",
+    "ter",
+    "gra",
+    "bro",
+    "que",
+    "dex",
+    "hep",
+    "neu",
+]
+
+
+def vocabulary(k: int = 2000) -> list[str]:
+    """Deterministic pseudo-words, so names have realistic variety (first letters too)."""
+    import random
+
+    rng = random.Random(42)
+    words: set[str] = set()
+    while len(words) < k:
+        words.add("".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))))
+    return sorted(words)
+
+
+WORDS = vocabulary()
+
+
+def label_name(i: int) -> str:
+    """The i-th benchmark label: two words and a number."""
+    return f"{WORDS[(i * 7919) % len(WORDS)]} {WORDS[(i * 104729) % len(WORDS)]} {i}"
 
 
 def timed(fn, repeat: int = 1) -> float:
@@ -44,7 +87,7 @@ def bench_bulk_save(n: int) -> dict:
 
     import lakecat as lc
 
-    records = [lc.ULabel(name=f"label {i}", description="bulk") for i in range(n)]
+    records = [lc.ULabel(name=label_name(i), description="bulk") for i in range(n)]
     t_lakecat = timed(lambda: lc.save(records))
     backend = lc.instance.current().backend
     with backend.session() as con:
@@ -65,7 +108,7 @@ def bench_point_query(n: int, calls: int = 2000) -> dict:
     import lakecat as lc
 
     backend = lc.instance.current().backend
-    names = [f"label {(i * 7919) % n}" for i in range(calls + 1)]
+    names = [label_name((i * 7919) % n) for i in range(calls + 1)]
     t_lakecat = per_call(lambda i: lc.ULabel.filter(name=names[i]).one(), calls)
     sql = lc.ULabel.filter(name="x")._compile(limit=2).sql
     with backend.session() as con:
@@ -73,12 +116,27 @@ def bench_point_query(n: int, calls: int = 2000) -> dict:
     return {"n": n, "lakecat_ms": t_lakecat * 1e3, "raw_ms": t_raw * 1e3}
 
 
-def bench_search(n: int, calls: int = 20) -> dict:
+def search_queries(n: int) -> dict[str, str]:
+    """One query per kind of match, built from existing names."""
+    name = label_name(n // 3)
+    word = name.split()[1]
+    typo = word[:2] + word[3:] if len(word) > 4 else word + "x"
+    return {
+        "exact name": name,
+        "prefix": name.split()[0][:4],
+        "word": word,
+        "typo": typo,
+        "no match": "qqqzzz",
+    }
+
+
+def bench_search(n: int, calls: int = 10) -> dict:
     import lakecat as lc
 
-    queries = ["label 4242", "labl 99", "lable 12345", "bulk"]
-    t = per_call(lambda i: lc.ULabel.search(queries[i % len(queries)]), calls)
-    return {"n": n, "search_ms": t * 1e3}
+    times = {}
+    for kind, query in search_queries(n).items():
+        times[kind] = per_call(lambda i, q=query: lc.ULabel.search(q), calls) * 1e3
+    return {"n": n, "ms": times}
 
 
 def bench_open_close(path: Path) -> dict:
@@ -92,12 +150,12 @@ def bench_open_close(path: Path) -> dict:
 
     def cold(i: int) -> None:
         con = duckdb.connect(str(catalog))
-        con.execute("SELECT id FROM ulabel WHERE name = ?", [f"label {i}"]).fetchall()
+        con.execute("SELECT id FROM ulabel WHERE name = ?", [label_name(i)]).fetchall()
         con.close()
 
     t_cold = per_call(cold, 50)
     lc.connect(path)
-    t_warm = per_call(lambda i: lc.ULabel.filter(name=f"label {i}").one(), 500)
+    t_warm = per_call(lambda i: lc.ULabel.filter(name=label_name(i)).one(), 500)
     return {"cold_ms": t_cold * 1e3, "warm_ms": t_warm * 1e3}
 
 
@@ -116,9 +174,10 @@ def fill_big(n: int) -> None:
     with backend.session() as con:
         con.execute(
             "INSERT INTO ulabel (id, uid, name, description, created_at) "
-            "SELECT i + 1, 'u' || lpad(i::VARCHAR, 11, '0'), 'label ' || i, 'bulk', now() "
-            "FROM range(?) t(i)",
-            [n],
+            "SELECT i + 1, 'u' || lpad(i::VARCHAR, 11, '0'), "
+            "$w[((i * 7919) % $k) + 1] || ' ' || $w[((i * 104729) % $k) + 1] || ' ' || i, "
+            "'bulk', now() FROM range($n) t(i)",
+            {"w": WORDS, "k": len(WORDS), "n": n},
         )
 
 
@@ -147,7 +206,7 @@ def main() -> None:
         f"| `filter(name=…).one()`, {point['n']:,} rows | {point['lakecat_ms']:.3f} ms | "
         f"{point['raw_ms']:.3f} ms (same SQL, fetchall) | "
         f"{point['lakecat_ms'] / point['raw_ms']:.2f}× | ≤ 1.5× |",
-        f"| search top-20, {search['n']:,} rows | {search['search_ms']:.1f} ms | | | ≤ 20 ms |",
+        search_row(search, "≤ 20 ms"),
         f"| open + query + close vs warm query | {cold['warm_ms']:.3f} ms warm | "
         f"{cold['cold_ms']:.2f} ms cold | {cold['cold_ms'] / cold['warm_ms']:.0f}× | (design) |",
     ]
@@ -159,13 +218,22 @@ def main() -> None:
         lines += [
             f"| `filter(name=…).one()`, {point['n']:,} rows | {point['lakecat_ms']:.3f} ms | "
             f"{point['raw_ms']:.3f} ms | {point['lakecat_ms'] / point['raw_ms']:.2f}× | ≤ 1.5× |",
-            f"| search top-20, {search['n']:,} rows | {search['search_ms']:.0f} ms | | | ≤ 1 s |",
+            search_row(search, "≤ 1 s"),
         ]
     lc.disconnect()
     imp = bench_import()
     lines.append(f"| `import lakecat` | {imp * 1e3:.0f} ms | | | ≤ 200 ms |")
     write_results(lines)
     print("\n".join(lines))
+
+
+def search_row(search: dict, target: str) -> str:
+    times = search["ms"]
+    detail = ", ".join(f"{k} {v:.1f}" for k, v in times.items())
+    return (
+        f"| search top-20, {search['n']:,} rows (max of: {detail} ms) | "
+        f"{max(times.values()):.1f} ms | | | {target} |"
+    )
 
 
 def write_results(lines: list[str]) -> None:

@@ -13,10 +13,10 @@ from sqlglot import exp
 
 from .compiler import Compiled, Target, _quoted
 from .errors import FieldError, ValidationError, did_you_mean
-from .lookups import _escape_like
 from .model import TableModel
 
 MAX_QUERY = 64
+FUZZY_PREFIX = 16  # typo tolerance compares at most this many leading characters
 FUZZY_TIER = 4
 _CACHE: dict[tuple, str] = {}
 
@@ -33,26 +33,56 @@ def _fn(name: str, *args: exp.Expression) -> exp.Expression:
     return args[0] if len(args) == 1 else exp.Anonymous(this=name, expressions=list(args))
 
 
+def _contains(low: exp.Expression, param: str) -> exp.Expression:
+    # STRPOS, not LIKE … ESCAPE: DuckDB runs it ~2.5x faster and needs no escaping.
+    position = exp.StrPosition(this=low.copy(), substr=_ph(param))
+    return exp.GT(this=position, expression=_num(0))
+
+
 def _tier(low: exp.Expression) -> exp.Expression:
     case = exp.Case().when(exp.EQ(this=low, expression=_ph("q")), _num(0))
-    for tier, pattern in ((1, "prefix"), (2, "word"), (3, "sub")):
-        like = exp.Escape(
-            this=exp.Like(this=low.copy(), expression=_ph(pattern)),
-            expression=exp.Literal.string("\\"),
-        )
-        case = case.when(like, _num(tier))
-    return case.else_(_num(FUZZY_TIER))
+    case = case.when(exp.StartsWith(this=low.copy(), expression=_ph("q")), _num(1))
+    case = case.when(_contains(low, "word"), _num(2))
+    return case.else_(_num(3))
 
 
-def _similarity(low: exp.Expression, n: int) -> exp.Expression:
-    whole = exp.Levenshtein(
-        this=exp.Left(this=low, expression=_num(MAX_QUERY)), expression=_ph("q")
-    )
+def _close_length(low: exp.Expression, n: int, slack: int) -> exp.Expression:
+    difference = exp.Abs(this=exp.Sub(this=exp.Length(this=low.copy()), expression=_num(n)))
+    return exp.LTE(this=difference, expression=_num(slack))
+
+
+def _candidate(low: exp.Expression, n: int, slack: int) -> exp.Expression:
+    """Cheap test for "could be within ``slack`` edits": the first two letters match,
+    or the first letter matches and the lengths are close. Typos in the first letter are
+    not found; this keeps edit distances off almost every row."""
+    two = exp.StartsWith(this=low.copy(), expression=_ph("first2"))
+    one = exp.StartsWith(this=low.copy(), expression=_ph("first"))
+    return exp.or_(two, exp.and_(one, _close_length(low, n, slack)))
+
+
+def _similarity(low: exp.Expression, n: int, threshold: float) -> exp.Expression:
+    """1 - edit distance / query length, against the value's prefix (and whole value).
+
+    The whole-value distance is computed only when the lengths are close enough to pass
+    ``threshold`` (a length difference is a lower bound of the distance).
+    """
+    slack = int((1.0 - threshold) * n)
     prefix = exp.Levenshtein(
-        this=exp.Left(this=low.copy(), expression=_num(n + 1)), expression=_ph("q")
+        this=exp.Left(this=low.copy(), expression=_num(n + 1)), expression=_ph("qf")
     )
-    distance = _fn("LEAST", whole, prefix)
-    return exp.Sub(this=_num(1.0), expression=exp.Div(this=distance, expression=_num(float(n))))
+    if n >= FUZZY_PREFIX:  # long queries: only their first FUZZY_PREFIX characters
+        distance: exp.Expression = prefix
+    else:
+        whole = exp.Levenshtein(this=low.copy(), expression=_ph("qf"))
+        close = _close_length(low, n, slack)
+        distance = exp.Case().when(close, _fn("LEAST", whole, prefix.copy())).else_(prefix)
+    score = exp.Sub(this=_num(1.0), expression=exp.Div(this=distance, expression=_num(float(n))))
+    return exp.Case().when(_candidate(low, n, slack), score).else_(_num(0.0))
+
+
+def _candidates(refs: list[exp.Expression], n: int, threshold: float) -> exp.Expression:
+    slack = int((1.0 - threshold) * n)
+    return exp.or_(*[_candidate(r, n, slack) for r in refs])
 
 
 def compile_search(
@@ -67,29 +97,25 @@ def compile_search(
 ) -> Compiled:
     """Compile a ranked search of ``query`` over ``fields`` of ``table``.
 
+    ``fuzzy=False`` keeps only tiers 0-3 (no edit distances).
+
     Examples:
         >>> from catalog_sql.model import Column, TableModel
         >>> t = TableModel("ulabel", {"id": Column("id", "int"), "name": Column("name", "str")})
         >>> c = compile_search(t, Target("duckdb"), "Exp", ["name"])
-        >>> c.params["prefix"], c.params["word"], c.params["q"]
-        ('exp%', '% exp%', 'exp')
+        >>> c.params
+        {'q': 'exp', 'word': ' exp', 'first': 'e', 'first2': 'ex', 'qf': 'exp'}
     """
     if not isinstance(query, str) or not query.strip():
         raise ValidationError("search() needs a non-empty query string.")
     if not isinstance(limit, int) or limit <= 0:
         raise ValidationError(f"limit must be a positive integer, got {limit!r}.")
-    for name in fields:
-        if name not in table.columns or table.columns[name].type != "str":
-            text_fields = [c for c, col in table.columns.items() if col.type == "str"]
-            raise FieldError(
-                f"Cannot search field '{name}' of {table.name}."
-                f"{did_you_mean(name, text_fields) or ' Text fields: ' + ', '.join(text_fields)}"
-            )
+    _check_fields(table, fields)
     q = query.strip().lower()[:MAX_QUERY]
-    escaped = _escape_like(q)
-    params = {"q": q, "prefix": f"{escaped}%", "word": f"% {escaped}%", "sub": f"%{escaped}%"}
+    params = {"q": q, "word": f" {q}", "first": q[0], "first2": q[:2], "qf": q[:FUZZY_PREFIX]}
     if not fuzzy:
-        threshold = 2.0  # no similarity reaches it: only tiers 0-3 are kept
+        threshold = 2.0  # leaves the typo tier out
+        del params["first"], params["first2"], params["qf"]
     key = (table.name, tuple(table.columns), target, tuple(fields), len(q), limit, threshold)
     sql = _CACHE.get(key)
     if sql is None:
@@ -97,53 +123,83 @@ def compile_search(
     return Compiled(sql, params, target.dialect)
 
 
-def _statement(table, target, fields, n, limit, threshold) -> str:
-    alias = table.name
-    columns = [_quoted(c, alias) for c in table.columns]
-    lows = [
-        exp.alias_(
-            exp.Lower(
-                this=exp.Coalesce(this=_quoted(f, alias), expressions=[exp.Literal.string("")])
-            ),
-            f"_f{i}",
-            quoted=True,
-        )
-        for i, f in enumerate(fields)
+def _check_fields(table: TableModel, fields: Sequence[str]) -> None:
+    text_fields = [c for c, col in table.columns.items() if col.type == "str"]
+    for name in fields:
+        if name not in text_fields:
+            hint = did_you_mean(name, text_fields) or " Text fields: " + ", ".join(text_fields)
+            raise FieldError(f"Cannot search field '{name}' of {table.name}.{hint}")
+    if not fields:
+        raise FieldError(f"search() needs at least one field of {table.name}.")
+
+
+def _ranking(field: exp.Expression) -> list[exp.Expression]:
+    score = exp.column("_score", quoted=True)
+    return [
+        exp.column("_tier", quoted=True),
+        exp.Ordered(this=score, desc=True, nulls_first=False),
+        exp.Length(this=field.copy()),
+        field.copy(),
     ]
-    base = exp.select(*columns, *lows).from_(target.table(table.name, alias))
+
+
+def _statement(table, target, fields, n, limit, threshold) -> str:
+    """One scan: candidates contain the query (tiers 0-3) or share its first letter.
+
+    The tier CASE and the edit distances run only on candidates, so the cost stays close
+    to one filtered scan of the table. ``threshold > 1`` leaves the typo tier out.
+    """
+    alias = table.name
+    narrow = ["id", *dict.fromkeys(fields)]  # rank on a narrow scan; fetch full rows last
+    columns = [_quoted(c, alias) for c in narrow]
+    lows = [
+        exp.Lower(this=exp.Coalesce(this=_quoted(f, alias), expressions=[exp.Literal.string("")]))
+        for f in fields
+    ]
+    named = [exp.alias_(low, f"_f{i}", quoted=True) for i, low in enumerate(lows)]
     refs = [exp.column(f"_f{i}", quoted=True) for i in range(len(fields))]
-    tier = _fn("LEAST", *[_tier(r) for r in refs])
-    tiered = exp.select(exp.Star(), exp.alias_(tier, "_tier", quoted=True)).from_(
-        base.subquery("base")
+    contains = exp.or_(*[_contains(r, "q") for r in refs])
+    fuzzy = threshold <= 1.0
+    base = exp.select(*columns, *named).from_(target.table(table.name, alias))
+    nf = min(n, FUZZY_PREFIX)
+    keep = exp.or_(contains, _candidates(refs, nf, threshold)) if fuzzy else contains
+    base = exp.select(exp.Star()).from_(base.subquery("base")).where(keep)
+    rank = exp.Case().when(contains.copy(), _fn("LEAST", *[_tier(r) for r in refs]))
+    rank = rank.else_(_num(FUZZY_TIER))
+    tiered = exp.select(exp.Star(), exp.alias_(rank, "_tier", quoted=True)).from_(
+        base.subquery("candidates")
     )
     tier_col = exp.column("_tier", quoted=True)
     score = exp.Case().when(exp.LT(this=tier_col, expression=_num(FUZZY_TIER)), _num(1.0))
-    if threshold <= 1.0:
-        score = score.else_(_fn("GREATEST", *[_similarity(r.copy(), n) for r in refs]))
+    if fuzzy:
+        score = score.else_(
+            _fn("GREATEST", *[_similarity(r.copy(), min(n, FUZZY_PREFIX), threshold) for r in refs])
+        )
     else:
         score = score.else_(_num(0.0))
     scored = exp.select(exp.Star(), exp.alias_(score, "_score", quoted=True)).from_(
         tiered.subquery("tiered")
     )
-    keep = exp.or_(
-        exp.LT(this=tier_col.copy(), expression=_num(FUZZY_TIER)),
-        exp.GTE(this=exp.column("_score", quoted=True), expression=_num(threshold)),
-    )
-    first = exp.column(fields[0], quoted=True)
-    outer = (
-        exp.select(
-            *[exp.column(c, quoted=True) for c in table.columns],
-            tier_col.copy(),
-            exp.column("_score", quoted=True),
-        )
+    first_field = exp.column(fields[0], quoted=True)
+    ranked = (
+        exp.select(*[exp.column(c, quoted=True) for c in narrow], tier_col.copy(),
+                   exp.column("_score", quoted=True))
         .from_(scored.subquery("scored"))
-        .where(keep)
-        .order_by(
-            tier_col.copy(),
-            exp.Ordered(this=exp.column("_score", quoted=True), desc=True, nulls_first=False),
-            exp.Length(this=first),
-            first.copy(),
+        .where(
+            exp.or_(
+                exp.LT(this=tier_col.copy(), expression=_num(FUZZY_TIER)),
+                exp.GTE(this=exp.column("_score", quoted=True), expression=_num(threshold)),
+            )
         )
+        .order_by(*_ranking(first_field))
         .limit(limit)
-    )
+    )  # fmt: skip
+    outer = (
+        exp.select(*[_quoted(c, alias) for c in table.columns], _quoted("_tier", "ranked"),
+                   _quoted("_score", "ranked"))
+        .from_(ranked.subquery("ranked"))
+        .join(target.table(table.name, alias), on=exp.EQ(
+            this=_quoted("id", alias), expression=_quoted("id", "ranked")))
+        .order_by(*_ranking(_quoted(fields[0], alias)))
+    )  # fmt: skip
     return outer.sql(target.dialect)

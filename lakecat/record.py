@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import operator
 from datetime import datetime, timezone
 from typing import Any, ClassVar
 
@@ -36,21 +37,24 @@ class Meta:
         self.m2m: dict[str, ManyToMany] = {}
         self.name_field: str | None = None
         self.search_fields: tuple[str, ...] = ()
+        self.columns: list[str] = []
+        self.required: list[str] = []
+        self.unique_columns: list[str] = []
 
-    @property
-    def columns(self) -> list[str]:
-        """Column names in table order."""
-        return [f.column for f in self.fields.values()]
+    def freeze(self) -> None:
+        """Compute the column lists once the fields are complete."""
+        fields = self.fields.values()
+        self.columns = [f.column for f in fields]
+        self.required = [
+            f.column for f in fields if not f.null and f.name not in ("id", "uid", "created_at")
+        ]
+        self.unique_columns = [f.column for f in fields if f.unique and f.name != "uid"]
+        self.getter = operator.itemgetter(*self.columns)
 
     @property
     def fks(self) -> dict[str, ForeignKey]:
         """The to-one relations by field name."""
         return {n: f for n, f in self.fields.items() if isinstance(f, ForeignKey)}
-
-    @property
-    def unique_columns(self) -> list[str]:
-        """Unique columns other than id and uid, the ones duplicate checks use."""
-        return [f.column for f in self.fields.values() if f.unique and f.name != "uid"]
 
     def column_field(self, column: str) -> Field:
         """The field stored in ``column``."""
@@ -171,6 +175,7 @@ class Record:
         _add_audit_fields(cls, meta, updated_at, created_by)
         meta.name_field = name_field
         meta.search_fields = search_fields or ((name_field,) if name_field else ("uid",))
+        meta.freeze()
         cls._meta = meta
         _CLASSES[cls.__name__] = cls
         _CLASSES[meta.table] = cls

@@ -168,9 +168,7 @@ class FeatureSet(Record, uid_length=20, search_fields=("name",)):
     )  # fmt: skip
 
 
-class ULabel(
-    Record, table="ulabel", uid_length=8, name_field="name", search_fields=("name", "description")
-):
+class ULabel(Record, table="ulabel", uid_length=8, name_field="name", search_fields=("name",)):
     """A universal label: a free-text tag with optional parents."""
 
     name = CharField(unique=True, null=False)

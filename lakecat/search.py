@@ -46,14 +46,8 @@ def search(
     fields = [field] if isinstance(field, str) else list(field or cls._meta.search_fields)
     instance = current()
     table = instance.compiler.table(cls._meta.table)
-    target = instance.backend.target
-    # Cheap pass first (exact/prefix/word/substring); the typo-tolerant pass computes
-    # edit distances over the whole registry and only runs when the first is short.
-    quick = compile_search(table, target, query, fields, limit=limit, fuzzy=False)
-    result = instance.backend.fetch_arrow(quick)
-    if result.num_rows < limit:
-        full = compile_search(table, target, query, fields, limit=limit)
-        result = instance.backend.fetch_arrow(full)
+    compiled = compile_search(table, instance.backend.target, query, fields, limit=limit)
+    result = instance.backend.fetch_arrow(compiled)
     columns = cls._meta.columns
     rows = zip(*(result.column(c).to_pylist() for c in columns)) if result.num_rows else []
     return SearchResults([cls._from_row(columns, row) for row in rows], result)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import operator
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -99,7 +100,7 @@ def _stamp(record: Record, instance: Instance, row_id: int, uid: str, now: datet
 
 def _mark_saved(record: Record) -> None:
     data = record.__dict__
-    data["_saved"] = tuple(data.get(c) for c in record._meta.columns)
+    data["_saved"] = record._meta.getter(data)
 
 
 # -- single records ------------------------------------------------------------------
@@ -217,8 +218,11 @@ def save(records: Iterable[Record]) -> list[Record]:
     for record in records:
         if not isinstance(record, Record):
             raise ValidationError(f"lakecat.save() takes records, got {type(record).__name__}.")
-        _check_required(record)
         groups[type(record)].append(record)
+    for cls, group in groups.items():
+        for column in cls._meta.required:
+            if any(r.__dict__.get(column) is None for r in group):
+                raise ValidationError(f"{cls.__name__}.{column} is required; pass {column}=…")
     with _write(records) as instance:
         for cls, group in groups.items():
             _save_group(cls, group, instance)
@@ -246,12 +250,13 @@ def _split_batch_duplicates(cls: type[Record], new: list[Record]):
     unique = cls._meta.unique_columns
     if not unique:
         return new, []
-    firsts: dict[tuple, Record] = {}
+    getter = operator.itemgetter(*unique)
+    firsts: dict = {}
     keep, duplicates = [], []
     for record in new:
-        key = tuple(record.__dict__.get(c) for c in unique)
-        first = firsts.get(key) if any(k is not None for k in key) else None
-        if first is None:
+        key = getter(record.__dict__)
+        first = firsts.get(key)
+        if first is None or key is None:
             firsts[key] = record
             keep.append(record)
         else:
@@ -307,17 +312,22 @@ def _insert_batch(cls: type[Record], new: list[Record], instance: Instance) -> N
     now = _now()
     for record, row_id, uid in zip(new, ids, fresh):
         _stamp(record, instance, row_id, uid, now)
-    backend.insert_arrow(meta.table, _arrow(cls, new))
+    getter = meta.getter
+    rows = [getter(r.__dict__) for r in new]
+    backend.insert_arrow(meta.table, _arrow(cls, rows))
+    for record, row in zip(new, rows):
+        record.__dict__["_saved"] = row
 
 
-def _arrow(cls: type[Record], records: list[Record]):
+def _arrow(cls: type[Record], rows: list[tuple]):
+    """Column-wise Arrow table from row tuples in ``cls._meta.columns`` order."""
     import pyarrow as pa
 
     arrays, names = [], []
     json_columns = set(cls._json_columns())
-    for field in cls._meta.fields.values():
+    columns = list(zip(*rows)) if rows else [() for _ in cls._meta.columns]
+    for field, values in zip(cls._meta.fields.values(), columns):
         column = field.column
-        values = [r.__dict__.get(column) for r in records]
         if column in json_columns:
             values = [None if v is None else json.dumps(v) for v in values]
         if field.type == "datetime":

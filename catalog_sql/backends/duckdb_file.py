@@ -161,10 +161,9 @@ class DuckDBBackend(Backend):
         return con.execute(compiled.sql, compiled.params or None)
 
     def reserve_ids(self, table: str, n: int) -> list[int]:
-        seq = Target("duckdb").table(f"{table}_id_seq").sql("duckdb")
         with self.session() as con:
-            rows = con.execute(f"SELECT nextval('{seq}') FROM range(?)", [n]).fetchall()
-        return [r[0] for r in rows]
+            result = con.execute(f"SELECT nextval('{table}_id_seq') FROM range(?)", [n])
+            return result.to_arrow_table().column(0).to_pylist()
 
     def run_script(self, statements: list[str]) -> None:
         with self.session() as con:
