@@ -11,19 +11,29 @@ if TYPE_CHECKING:
 
 
 class SearchResults(list):
-    """Records best-first; ``.df()`` adds the ``_tier`` and ``_score`` columns."""
+    """Records best-first; ``.ranks`` holds each one's (tier, score).
 
-    def __init__(self, records: list, table) -> None:
+    ``.df()`` / ``.to_arrow()`` add the ``_tier`` and ``_score`` columns.
+    """
+
+    def __init__(self, records: list, columns: list[str], rows: list[tuple]) -> None:
         super().__init__(records)
-        self._table = table
-
-    def df(self):
-        """The results as a pandas DataFrame, ranked."""
-        return self._table.to_pandas()
+        self._columns = columns
+        self._rows = rows
+        tier, score = columns.index("_tier"), columns.index("_score")
+        self.ranks = [(row[tier], row[score]) for row in rows]
 
     def to_arrow(self):
         """The results as a pyarrow Table, ranked."""
-        return self._table
+        import pyarrow as pa
+
+        return pa.Table.from_pylist([dict(zip(self._columns, row)) for row in self._rows])
+
+    def df(self):
+        """The results as a pandas DataFrame, ranked."""
+        import pandas as pd
+
+        return pd.DataFrame(self._rows, columns=self._columns)
 
     def first(self):
         """The best match or None."""
@@ -47,7 +57,8 @@ def search(
     instance = current()
     table = instance.compiler.table(cls._meta.table)
     compiled = compile_search(table, instance.backend.target, query, fields, limit=limit)
-    result = instance.backend.fetch_arrow(compiled)
-    columns = cls._meta.columns
-    rows = zip(*(result.column(c).to_pylist() for c in columns)) if result.num_rows else []
-    return SearchResults([cls._from_row(columns, row) for row in rows], result)
+    columns, rows = instance.backend.fetch(compiled)
+    build = cls._from_row
+    width = len(cls._meta.columns)
+    records = [build(columns[:width], row[:width]) for row in rows]
+    return SearchResults(records, columns, rows)

@@ -181,11 +181,9 @@ def _warn_similar(record: Record) -> None:
     if not isinstance(value, str) or len(value) < 4:
         return
     results = type(record).search(value, field=name_field, limit=3)
-    table = results.to_arrow()
-    ranks = zip(table.column("_tier").to_pylist(), table.column("_score").to_pylist())
     near = [
         getattr(r, name_field)
-        for r, (tier, score) in zip(results, ranks)
+        for r, (tier, score) in zip(results, results.ranks)
         if tier == 0 or (tier == 4 and score >= 0.85)
     ]
     if near:

@@ -158,11 +158,17 @@ class DuckDBBackend(Backend):
 
     # -- statements --------------------------------------------------------------
     def _run(self, con, compiled: Compiled):
-        return con.execute(compiled.sql, compiled.params or None)
+        # Values go in as literals rendered by sqlglot, not as bound parameters: DuckDB's
+        # Python client imports pandas (~0.5 s) the first time it binds any parameter,
+        # which would dominate every short-lived process (CLI, scripts). See decisions.md.
+        return con.execute(compiled.inline() if compiled.params else compiled.sql)
 
     def reserve_ids(self, table: str, n: int) -> list[int]:
         with self.session() as con:
-            result = con.execute(f"SELECT nextval('{table}_id_seq') FROM range(?)", [n])
+            if n <= 1000:  # fetchall avoids importing pyarrow for small reservations
+                rows = con.execute(f"SELECT nextval('{table}_id_seq') FROM range({int(n)})")
+                return [row[0] for row in rows.fetchall()]
+            result = con.execute(f"SELECT nextval('{table}_id_seq') FROM range({int(n)})")
             return result.to_arrow_table().column(0).to_pylist()
 
     def run_script(self, statements: list[str]) -> None:
