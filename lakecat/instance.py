@@ -58,6 +58,7 @@ class InstanceConfig:
     storage: str
     db: str | None = None
     schema: str | None = None
+    storage_options: dict = field(default_factory=dict)
     created_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat())
 
     @property
@@ -77,6 +78,16 @@ class Instance:
         self._schema_token: object = None
         self.user_id: int | None = None
         self.storage_id: int | None = None
+        self._storage_root = None
+
+    @property
+    def storage_root(self):
+        """The instance's :class:`~lakecat.storage.StorageRoot`."""
+        if self._storage_root is None:
+            from .storage import StorageRoot
+
+            self._storage_root = StorageRoot(self.config.storage, self.config.storage_options)
+        return self._storage_root
 
     @property
     def name(self) -> str:
@@ -149,7 +160,11 @@ def _make_backend(config: InstanceConfig, path: Path, create: bool) -> Backend:
 
 
 def init(
-    storage: str = "./lakecat-data", *, db: str | None = None, name: str | None = None
+    storage: str = "./lakecat-data",
+    *,
+    db: str | None = None,
+    name: str | None = None,
+    storage_options: dict | None = None,
 ) -> Instance:
     """Create an instance and make it current.
 
@@ -157,6 +172,8 @@ def init(
         storage: Local directory or fsspec URL where files and datasets live.
         db: ``None`` for an embedded DuckDB catalog, or a ``postgresql://`` URL.
         name: Instance name (defaults to the storage folder's name).
+        storage_options: fsspec options for remote storage (e.g. ``endpoint_url``);
+            keep credentials in the environment (``AWS_ACCESS_KEY_ID`` …), not here.
 
     Examples:
         >>> import lakecat as lc, tempfile
@@ -180,7 +197,13 @@ def init(
             )
         logger.info("instance %s exists; connecting", existing.name)
         return connect(path.parent if not _is_remote(storage) else name)
-    config = InstanceConfig(name=name, storage=storage, db=db, schema=name if db else None)
+    config = InstanceConfig(
+        name=name,
+        storage=storage,
+        db=db,
+        schema=name if db else None,
+        storage_options=dict(storage_options or {}),
+    )
     return _create(config, path)
 
 

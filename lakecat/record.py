@@ -36,6 +36,7 @@ class Meta:
         self.fields: dict[str, Field] = {}
         self.m2m: dict[str, ManyToMany] = {}
         self.name_field: str | None = None
+        self.dedupe_field: str | None = None
         self.search_fields: tuple[str, ...] = ()
         self.columns: list[str] = []
         self.required: list[str] = []
@@ -49,6 +50,8 @@ class Meta:
             f.column for f in fields if not f.null and f.name not in ("id", "uid", "created_at")
         ]
         self.unique_columns = [f.column for f in fields if f.unique and f.name != "uid"]
+        if self.dedupe_field and self.dedupe_field not in self.unique_columns:
+            self.unique_columns.append(self.dedupe_field)
         self.getter = operator.itemgetter(*self.columns)
 
     @property
@@ -162,6 +165,7 @@ class Record:
         search_fields: tuple[str, ...] | None = None,
         updated_at: bool = True,
         created_by: bool = True,
+        dedupe_field: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init_subclass__(**kwargs)
@@ -174,6 +178,7 @@ class Record:
                 meta.m2m[name] = value
         _add_audit_fields(cls, meta, updated_at, created_by)
         meta.name_field = name_field
+        meta.dedupe_field = dedupe_field
         meta.search_fields = search_fields or ((name_field,) if name_field else ("uid",))
         meta.freeze()
         cls._meta = meta
@@ -291,6 +296,26 @@ class Record:
         if found is None:
             raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
         return found
+
+    # -- hooks for registries with side effects (File writes a blob) -------------------
+    def _before_save(self, instance: Any) -> None:
+        """Called before the row is written, outside the transaction."""
+
+    def _after_insert(self, instance: Any) -> None:
+        """Called inside the transaction, after the row was inserted."""
+
+    def _on_adopt(self, existing: Record) -> None:
+        """Called when saving found an existing record with the same unique values."""
+
+    def _undo_save(self) -> None:
+        """Called when the save transaction failed."""
+
+    def _after_delete(self) -> None:
+        """Called after the record's row was deleted and committed."""
+
+    @classmethod
+    def _has_hook(cls, name: str) -> bool:
+        return getattr(cls, name) is not getattr(Record, name)
 
     def to_dict(self) -> dict[str, Any]:
         """The record's column values."""

@@ -16,6 +16,7 @@ from .fields import (
     ManyToMany,
     TextField,
 )
+from .files import FileMixin
 from .record import Record
 
 
@@ -78,8 +79,13 @@ class Run(Record, uid_length=20, search_fields=("name", "uid"), updated_at=False
     )  # fmt: skip
 
 
-class File(Record, uid_length=20, search_fields=("key", "description")):
-    """An immutable blob in storage, identified by its content hash."""
+class File(
+    FileMixin, Record, uid_length=20, search_fields=("key", "description"), dedupe_field="hash"
+):
+    """An immutable blob in storage, identified by its content hash.
+
+    ``File(path_or_object, key=…, description=…)``; see :mod:`lakecat.files`.
+    """
 
     storage = ForeignKey("Storage", related_name="files")
     key = CharField()
@@ -96,6 +102,7 @@ class File(Record, uid_length=20, search_fields=("key", "description")):
     initial_version = ForeignKey("File")
     is_latest = BooleanField()
     visibility = IntegerField()
+    blob = CharField()
     ulabels = ManyToMany(
         "ULabel", through="file_ulabel", source="file_id", target="ulabel_id",
         related_name="files",

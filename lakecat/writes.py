@@ -107,11 +107,19 @@ def _mark_saved(record: Record) -> None:
 def save_one(record: Record) -> Record:
     """Insert or update one record (see :meth:`Record.save`)."""
     _check_required(record)
-    with _write([record]) as instance:
-        if record.id is None:
-            _insert_one(record, instance)
-        else:
-            _update_one(record, instance)
+    new = record.id is None
+    if new:
+        record._before_save(current())
+    try:
+        with _write([record]) as instance:
+            if new:
+                _insert_one(record, instance)
+            else:
+                _update_one(record, instance)
+    except BaseException:
+        if new:
+            record._undo_save()
+        raise
     _mark_saved(record)
     return record
 
@@ -119,6 +127,7 @@ def save_one(record: Record) -> Record:
 def _insert_one(record: Record, instance: Instance) -> None:
     existing = _existing_for(record)
     if existing is not None:
+        record._on_adopt(existing)
         _adopt(record, existing, instance)
         return
     _warn_similar(record)
@@ -127,6 +136,7 @@ def _insert_one(record: Record, instance: Instance) -> None:
     _stamp(record, instance, row_id, uids(1, meta.uid_length)[0], _now())
     target = instance.backend.target
     instance.backend.execute(statements.insert_row(target, meta.table, _row(record)))
+    record._after_insert(instance)
 
 
 def _update_one(record: Record, instance: Instance) -> None:
@@ -221,9 +231,18 @@ def save(records: Iterable[Record]) -> list[Record]:
         for column in cls._meta.required:
             if any(r.__dict__.get(column) is None for r in group):
                 raise ValidationError(f"{cls.__name__}.{column} is required; pass {column}=…")
-    with _write(records) as instance:
-        for cls, group in groups.items():
-            _save_group(cls, group, instance)
+    instance = current()
+    hooked = [r for r in records if r.id is None and type(r)._has_hook("_before_save")]
+    try:
+        for record in hooked:
+            record._before_save(instance)
+        with _write(records) as instance:
+            for cls, group in groups.items():
+                _save_group(cls, group, instance)
+    except BaseException:
+        for record in hooked:
+            record._undo_save()
+        raise
     for record in records:
         _mark_saved(record)
     return records
@@ -266,6 +285,8 @@ def _adopt_existing(cls: type[Record], new: list[Record], instance: Instance) ->
     """One join finds existing names (adopted) and case variants (warned about)."""
     name_field = cls._meta.name_field
     if name_field is None or name_field not in cls._meta.unique_columns:
+        name_field = cls._meta.dedupe_field
+    if name_field is None:
         return new
     import pyarrow as pa
 
@@ -298,6 +319,7 @@ def _adopt_existing(cls: type[Record], new: list[Record], instance: Instance) ->
         if match is None:
             remaining.append(record)
         else:
+            record._on_adopt(match)
             _adopt(record, match, instance)
     return remaining
 
@@ -315,6 +337,9 @@ def _insert_batch(cls: type[Record], new: list[Record], instance: Instance) -> N
     backend.insert_arrow(meta.table, _arrow(cls, rows))
     for record, row in zip(new, rows):
         record.__dict__["_saved"] = row
+    if cls._has_hook("_after_insert"):
+        for record in new:
+            record._after_insert(instance)
 
 
 def _arrow(cls: type[Record], rows: list[tuple]):
@@ -345,12 +370,18 @@ def delete_ids(cls: type[Record], ids: list[int]) -> None:
     _refuse_if_referenced(cls, ids)
     instance = current()
     target = instance.backend.target
+    doomed = []
+    if cls._has_hook("_after_delete"):
+        for chunk in _chunks(ids):
+            doomed += cls.filter(id__in=chunk).list()
     with _write([]):
         for chunk in _chunks(ids):
             for table, column in _link_columns(cls):
                 instance.backend.execute(statements.delete_where_in(target, table, column, chunk))
             stmt = statements.delete_where_in(target, cls._meta.table, "id", chunk)
             instance.backend.execute(stmt)
+    for record in doomed:
+        record._after_delete()
 
 
 def _chunks(ids: list[int]) -> Iterator[list[int]]:

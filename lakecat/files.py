@@ -1,0 +1,339 @@
+"""File behaviour: immutable, content-hashed blobs in the instance's storage.
+
+``File`` (in :mod:`lakecat.registries`) is an ordinary registry; this mixin adds
+construction from paths, URLs and in-memory objects, the blob write that precedes the
+row, versions, stage/load/backed, and blob clean-up.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any
+
+from catalog_sql.errors import IntegrityError, NotFoundError, ValidationError
+
+from .storage import OBJECTS, Digest, StorageRoot, copy_and_hash, normalize_key
+
+logger = logging.getLogger("lakecat")
+_VERIFIED: dict[tuple[str, int, int], str] = {}
+
+
+class FormatMissingError(ValidationError, ImportError):
+    """A format's optional dependency is missing (the message names the extra)."""
+
+
+def _formats():
+    from formats import registry
+
+    return registry
+
+
+def _wrap_format_error(err: Exception) -> Exception:
+    from formats.base import MissingDependencyError
+
+    if isinstance(err, MissingDependencyError):
+        return FormatMissingError(str(err))
+    return ValidationError(str(err))
+
+
+class _Source:
+    """What a File was made from: a local path, a URL, or an in-memory object."""
+
+    def __init__(self, kind: str, value: Any, fmt: Any, suffix: str, is_dir: bool) -> None:
+        self.kind, self.value, self.fmt, self.suffix, self.is_dir = kind, value, fmt, suffix, is_dir
+
+    @classmethod
+    def from_data(cls, data: Any, format: str | None, key: str | None) -> _Source:
+        registry = _formats()
+        if isinstance(data, (str, os.PathLike)):
+            text = os.fspath(data)
+            if "://" in text and not text.startswith("file://"):
+                return cls("url", text, registry.for_path(text), registry.suffix_of(text), False)
+            path = Path(text.removeprefix("file://")).expanduser()
+            if not path.exists():
+                raise NotFoundError(f"No file or folder at {path}. Check the path.")
+            suffix = registry.suffix_of(str(path))
+            return cls("path", path.resolve(), registry.for_path(str(path)), suffix, path.is_dir())
+        try:
+            fmt = registry.by_name(format) if format else registry.for_object(data)
+        except Exception as err:  # formats raise FormatError / MissingDependencyError
+            raise _wrap_format_error(err) from None
+        suffix = fmt.suffixes[0]
+        if key:
+            key_suffix = registry.suffix_of(key)
+            if key_suffix in fmt.suffixes:
+                suffix = key_suffix
+        return cls("object", data, fmt, suffix, fmt.is_folder)
+
+
+class FileMixin:
+    """Behaviour of the ``File`` registry."""
+
+    def __init__(
+        self,
+        data: Any = None,
+        *,
+        key: str | None = None,
+        description: str | None = None,
+        is_new_version_of: Any = None,
+        format: str | None = None,
+        **fields: Any,
+    ) -> None:
+        if key is not None:
+            key = normalize_key(key)
+        super().__init__(key=key, description=description, **fields)
+        self.__dict__["_source"] = None
+        self.__dict__["_previous"] = is_new_version_of
+        if data is None:
+            return
+        source = _Source.from_data(data, format, key)
+        self.__dict__["_source"] = source
+        self.__dict__["suffix"] = source.suffix
+        self.__dict__["accessor"] = source.fmt.accessor if source.fmt else None
+        if description is None and source.kind in ("path", "url"):
+            self.__dict__["description"] = Path(str(source.value)).name
+
+    # -- saving --------------------------------------------------------------------
+    def _before_save(self, instance) -> None:
+        """Write the blob (hashing it in the same pass) before the row is inserted."""
+        source = self.__dict__.get("_source")
+        if source is None or self.__dict__.get("hash") is not None:
+            return
+        from .uid import uid
+
+        storage = instance.storage_root
+        data = self.__dict__
+        data["uid"] = data.get("uid") or uid(self._meta.uid_length)
+        blob = f"{OBJECTS}/{data['uid']}{source.suffix}"
+        digest, blob, managed = _write_blob(storage, source, blob)
+        data.update(
+            hash=digest.hash,
+            hash_type=digest.hash_type,
+            size=digest.size,
+            n_objects=digest.n_objects,
+            blob=blob,
+            storage_id=instance.storage_id,
+        )
+        if managed:
+            data["_new_blob"] = blob
+        elif data.get("key") is None:
+            data["key"] = blob
+        self._set_version()
+
+    def _set_version(self) -> None:
+        data = self.__dict__
+        previous = data.get("_previous")
+        if previous is None and data.get("key"):
+            previous = type(self).filter(key=data["key"], is_latest=True).first()
+        data["is_latest"] = True
+        if previous is None:
+            data["version"] = data.get("version") or "1"
+            return
+        if previous.id is None:
+            raise ValidationError("is_new_version_of must be a saved File.")
+        data["initial_version_id"] = previous.initial_version_id or previous.id
+        data["version"] = str(int(previous.version or "1") + 1)
+        data["_previous"] = previous
+
+    def _after_insert(self, instance) -> None:
+        """Inside the transaction: the previous version is no longer the latest."""
+        previous = self.__dict__.get("_previous")
+        if previous is not None and previous.is_latest is not False:
+            previous.is_latest = False
+            previous.version = previous.version or "1"
+            previous.save()
+        self.__dict__.pop("_new_blob", None)
+        self.__dict__["_source"] = None
+
+    def _on_adopt(self, existing) -> None:
+        """Same bytes are registered already: drop the copy just written."""
+        logger.info("file with hash %s exists already: returning it", existing.hash[:12])
+        self._drop_new_blob()
+        data = self.__dict__
+        for column in self._meta.columns:
+            if column != "hash":
+                data[column] = None
+        data["_source"] = data["_previous"] = None
+
+    def _undo_save(self) -> None:
+        self._drop_new_blob()
+
+    def _drop_new_blob(self) -> None:
+        blob = self.__dict__.pop("_new_blob", None)
+        if blob:
+            from .instance import current
+
+            current().storage_root.delete(blob)
+
+    def _after_delete(self) -> None:
+        blob = self.__dict__.get("blob")
+        managed = bool(blob) and blob.startswith(OBJECTS + "/")
+        if managed and not type(self).filter(blob=blob).exists():
+            self._storage().delete(blob)
+
+    # -- reading ---------------------------------------------------------------------
+    def _storage(self) -> StorageRoot:
+        from .instance import current
+
+        instance = current()
+        if self.storage_id in (None, instance.storage_id):
+            return instance.storage_root
+        from .registries import Storage
+
+        return StorageRoot(Storage.get(id=self.storage_id).root)
+
+    @property
+    def path(self) -> str:
+        """Where the bytes live (local path or URL)."""
+        self._require_saved()
+        return self._storage().url(self.blob)
+
+    def _require_saved(self) -> None:
+        if self.id is None or self.blob is None:
+            raise ValidationError("Save the File before reading it.")
+
+    def stage(self) -> Path:
+        """A local path to the content, verified against the hash (cached for reuse)."""
+        self._require_saved()
+        storage = self._storage()
+        if storage.is_local:
+            path = Path(storage.url(self.blob))
+            self._verify_local(path, storage)
+            return path
+        return self._stage_remote(storage)
+
+    def _verify_local(self, path: Path, storage: StorageRoot) -> None:
+        if not path.exists():
+            raise IntegrityError(f"The blob of File {self.uid} is missing at {path}.")
+        stat = path.stat()
+        stamp = (str(path), stat.st_size, stat.st_mtime_ns)
+        if _VERIFIED.get(stamp) == self.hash:
+            return
+        relative = storage.contains(path) or self.blob
+        if storage.digest(relative).hash != self.hash:
+            raise IntegrityError(
+                f"File {self.uid}: the bytes at {path} no longer match the recorded hash. "
+                f"The blob was modified or corrupted; restore it or delete the record."
+            )
+        _VERIFIED[stamp] = self.hash
+
+    def _stage_remote(self, storage: StorageRoot) -> Path:
+        from .instance import home
+
+        cache = home() / "cache" / f"{self.uid}{self.suffix or ''}"
+        if cache.exists():
+            stat = cache.stat()
+            if _VERIFIED.get((str(cache), stat.st_size, stat.st_mtime_ns)) == self.hash:
+                return cache
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        if self.hash_type == "blake3-dir":
+            tmp = cache.with_name(f".{uuid.uuid4().hex}")
+            storage.fs.get(storage.url(self.blob), str(tmp), recursive=True)
+            local = StorageRoot(str(tmp.parent))
+            digest = local.digest(tmp.name)
+        else:
+            tmp = cache.with_name(f".{uuid.uuid4().hex}.partial")
+            with storage.fs.open(storage.url(self.blob), "rb") as src, open(tmp, "wb") as dst:
+                digest = copy_and_hash(src, dst)
+        if digest.hash != self.hash:
+            _remove(tmp)
+            raise IntegrityError(
+                f"File {self.uid}: the bytes at {storage.url(self.blob)} do not match the "
+                f"recorded hash. The blob was modified or corrupted."
+            )
+        _remove(cache)
+        os.replace(tmp, cache)
+        stat = cache.stat()
+        _VERIFIED[(str(cache), stat.st_size, stat.st_mtime_ns)] = self.hash
+        return cache
+
+    def _format(self):
+        registry = _formats()
+        for fmt in registry.FORMATS:
+            if fmt.accessor == self.accessor and (self.suffix or "") in fmt.suffixes:
+                return fmt
+        fmt = registry.for_suffix(self.suffix or "")
+        if fmt is None:
+            raise ValidationError(
+                f"lakecat cannot load {self.suffix or 'suffix-less'} files; use .stage() "
+                f"for a local path."
+            )
+        return fmt
+
+    def load(self) -> Any:
+        """The content as an in-memory object of the right type (DataFrame, AnnData…)."""
+        fmt = self._format()
+        path = self.stage()
+        try:
+            return fmt.load(str(path))
+        except Exception as err:
+            raise _wrap_format_error(err) from err
+
+    def backed(self) -> Any:
+        """A handle that reads lazily, from local or remote storage, without loading."""
+        self._require_saved()
+        fmt = self._format()
+        if fmt.backed is None:
+            raise ValidationError(f"{fmt.name} files have no backed mode; use .load().")
+        storage = self._storage()
+        try:
+            return fmt.backed(storage.url(self.blob), storage.options)
+        except Exception as err:
+            raise _wrap_format_error(err) from err
+
+    @property
+    def versions(self):
+        """Every version of this file, oldest first."""
+        from catalog_sql.query import Q
+
+        root = self.initial_version_id or self.id
+        return type(self).filter(Q(id=root) | Q(initial_version_id=root)).order_by("id")
+
+
+def _write_blob(storage: StorageRoot, source: _Source, blob: str) -> tuple[Digest, str, bool]:
+    """Copy/hash the source into storage; returns (digest, blob path, managed?)."""
+    if source.kind in ("path", "url"):
+        inside = storage.contains(str(source.value))
+        if inside and not inside.startswith(".lakecat"):
+            return storage.digest(inside), inside, False
+    if source.kind == "path":
+        if source.is_dir:
+            return storage.put_dir(source.value, blob), blob, True
+        with open(source.value, "rb") as src:
+            return storage.put_file(src, blob), blob, True
+    if source.kind == "url":
+        import fsspec
+
+        with fsspec.open(source.value, "rb") as src:
+            return storage.put_file(src, blob), blob, True
+    return _write_object(storage, source, blob), blob, True
+
+
+def _write_object(storage: StorageRoot, source: _Source, blob: str) -> Digest:
+    fmt = source.fmt
+    workdir = Path(tempfile.mkdtemp(prefix="lakecat-"))
+    local = workdir / f"object{source.suffix}"
+    try:
+        try:
+            fmt.write(source.value, str(local))
+        except Exception as err:
+            raise _wrap_format_error(err) from err
+        if local.is_dir():
+            return storage.put_dir(local, blob)
+        with open(local, "rb") as src:
+            return storage.put_file(src, blob)
+    finally:
+        _remove(workdir)
+
+
+def _remove(path: Path) -> None:
+    import shutil
+
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)

@@ -1,0 +1,270 @@
+"""Storage roots (local directories or fsspec URLs), keys, and one-pass hash + copy.
+
+Content hashes are BLAKE3 (256 bit, hex): a full-content hash, faster than sha256 or
+md5 on this hardware, so hashing every byte costs less than LaminDB's partial md5 of
+the first and last 50 MB. The copy runs in a writer thread while the reader hashes,
+so a copy costs about as much as the hash alone (see benchmarks/RESULTS.md).
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import queue
+import re
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from catalog_sql.errors import ValidationError
+
+HASH_TYPE = "blake3"
+DIR_HASH_TYPE = "blake3-dir"
+CHUNK = 8 * 1024 * 1024
+OBJECTS = ".lakecat/objects"
+TMP = ".lakecat/tmp"
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+class InvalidKeyError(ValidationError):
+    """A storage key is absolute, escapes the root, or contains forbidden characters."""
+
+
+def normalize_key(key: str) -> str:
+    """Validate and normalise a storage key (a relative POSIX path inside the root).
+
+    Examples:
+        >>> normalize_key("tables/./cells.parquet")
+        'tables/cells.parquet'
+        >>> normalize_key("../etc/passwd")
+        Traceback (most recent call last):
+        ...
+        lakecat.storage.InvalidKeyError: Key '../etc/passwd' may not contain '..'. Use a path inside the storage root, e.g. 'tables/cells.parquet'.
+    """  # noqa: E501
+    if not isinstance(key, str):
+        raise InvalidKeyError(f"A key must be a string, got {type(key).__name__}.")
+    hint = "Use a path inside the storage root, e.g. 'tables/cells.parquet'."
+    if not key.strip():
+        raise InvalidKeyError(f"A key may not be empty. {hint}")
+    if "\x00" in key:
+        raise InvalidKeyError(f"Key {key!r} contains a NUL byte. {hint}")
+    if "\\" in key:
+        raise InvalidKeyError(f"Key {key!r} contains a backslash; use '/'. {hint}")
+    if key.startswith("/") or _DRIVE.match(key) or "://" in key:
+        raise InvalidKeyError(f"Key {key!r} is absolute. {hint}")
+    parts = key.split("/")
+    if ".." in parts:
+        raise InvalidKeyError(f"Key {key!r} may not contain '..'. {hint}")
+    if any(p == "" for p in parts[:-1]) or key.endswith("/"):
+        raise InvalidKeyError(f"Key {key!r} has an empty path segment. {hint}")
+    clean = "/".join(p for p in parts if p != ".")
+    if clean == ".lakecat" or clean.startswith(".lakecat/"):
+        raise InvalidKeyError(f"Key {key!r} is inside lakecat's reserved '.lakecat/' folder.")
+    return clean
+
+
+def _hasher():
+    from blake3 import blake3
+
+    return blake3(max_threads=1)
+
+
+@dataclass(frozen=True)
+class Digest:
+    """What one hash + copy pass measured."""
+
+    hash: str
+    size: int
+    n_objects: int | None = None
+    hash_type: str = HASH_TYPE
+
+
+def copy_and_hash(src: BinaryIO, dst: BinaryIO | None, progress: Callable | None = None) -> Digest:
+    """Read ``src`` once, hashing every byte and writing it to ``dst`` in a second thread."""
+    hasher = _hasher()
+    size = 0
+    if dst is None:
+        while chunk := src.read(CHUNK):
+            hasher.update(chunk)
+            size += len(chunk)
+            progress and progress(len(chunk))
+        return Digest(hasher.hexdigest(), size)
+    pending: queue.Queue = queue.Queue(maxsize=4)
+    failure: list[BaseException] = []
+    writer = threading.Thread(target=_drain, args=(pending, dst, failure), daemon=True)
+    writer.start()
+    try:
+        while chunk := src.read(CHUNK):
+            if failure:
+                break
+            pending.put(chunk)
+            hasher.update(chunk)
+            size += len(chunk)
+            progress and progress(len(chunk))
+    finally:
+        pending.put(None)
+        writer.join()
+    if failure:
+        raise failure[0]
+    return Digest(hasher.hexdigest(), size)
+
+
+def _drain(pending: queue.Queue, dst: BinaryIO, failure: list) -> None:
+    while (chunk := pending.get()) is not None:
+        if failure:
+            continue
+        try:
+            dst.write(chunk)
+        except BaseException as err:  # noqa: BLE001 - handed to the reader thread
+            failure.append(err)
+
+
+def combine_dir_hash(entries: list[tuple[str, int, str]]) -> str:
+    """Deterministic hash of a folder from (relative path, size, file hash) entries.
+
+    Examples:
+        >>> a = combine_dir_hash([("b.txt", 1, "x"), ("a.txt", 2, "y")])
+        >>> a == combine_dir_hash([("a.txt", 2, "y"), ("b.txt", 1, "x")])
+        True
+    """
+    hasher = _hasher()
+    for rel, size, digest in sorted(entries):
+        hasher.update(f"{rel}\0{size}\0{digest}\n".encode())
+    return hasher.hexdigest()
+
+
+class StorageRoot:
+    """A storage root and the filesystem that serves it."""
+
+    def __init__(self, root: str, options: dict[str, Any] | None = None) -> None:
+        self.root = root.rstrip("/")
+        self.options = dict(options or {})
+        self.is_local = "://" not in root or root.startswith("file://")
+        self._fs = None
+
+    @property
+    def fs(self):
+        """The fsspec filesystem (created on first use)."""
+        if self._fs is None:
+            import fsspec
+
+            protocol = "file" if self.is_local else self.root.split("://")[0]
+            self._fs = fsspec.filesystem(protocol, **self.options)
+        return self._fs
+
+    def url(self, relative: str) -> str:
+        """Full path or URL of ``relative`` under the root."""
+        base = self.root.removeprefix("file://") if self.is_local else self.root
+        return posixpath.join(base, relative)
+
+    def contains(self, path: str) -> str | None:
+        """The key of ``path`` if it lies inside this root, else None."""
+        if self.is_local:
+            if "://" in str(path) and not str(path).startswith("file://"):
+                return None
+            resolved = Path(str(path).removeprefix("file://")).resolve()
+            root = Path(self.url("")).resolve()
+            try:
+                return resolved.relative_to(root).as_posix()
+            except ValueError:
+                return None
+        prefix = self.root + "/"
+        return str(path)[len(prefix) :] if str(path).startswith(prefix) else None
+
+    # -- writing ------------------------------------------------------------------
+    def put_file(self, src: BinaryIO, relative: str, progress=None) -> Digest:
+        """Copy ``src`` to ``relative`` while hashing; visible only once complete."""
+        if self.is_local:
+            return self._put_local(src, relative, progress)
+        return self._put_remote(src, relative, progress)
+
+    def _put_local(self, src: BinaryIO, relative: str, progress) -> Digest:
+        final = Path(self.url(relative))
+        tmp = Path(self.url(f"{TMP}/{uuid.uuid4().hex}.partial"))
+        tmp.parent.mkdir(parents=True, exist_ok=True)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with open(tmp, "wb") as dst:
+                digest = copy_and_hash(src, dst, progress)
+            os.replace(tmp, final)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return digest
+
+    def _put_remote(self, src: BinaryIO, relative: str, progress) -> Digest:
+        # One multipart upload straight to the final key: S3 makes an object visible only
+        # when the upload completes, and a failed upload is discarded.
+        dst = self.fs.open(self.url(relative), "wb", autocommit=False)
+        try:
+            digest = copy_and_hash(src, dst, progress)
+            dst.close()
+            dst.commit()
+        except BaseException:
+            dst.discard()
+            raise
+        return digest
+
+    def put_dir(self, src_dir: Path, relative: str, progress=None) -> Digest:
+        """Copy a local folder while hashing each file; return the folder digest."""
+        files = sorted(p for p in Path(src_dir).rglob("*") if p.is_file())
+        staging = relative if not self.is_local else f"{TMP}/{uuid.uuid4().hex}.dir"
+        entries, total = [], 0
+        try:
+            for path in files:
+                rel = path.relative_to(src_dir).as_posix()
+                with open(path, "rb") as src:
+                    digest = self.put_file(src, f"{staging}/{rel}", progress)
+                entries.append((rel, digest.size, digest.hash))
+                total += digest.size
+            if self.is_local:
+                final = Path(self.url(relative))
+                final.parent.mkdir(parents=True, exist_ok=True)
+                Path(self.url(staging)).mkdir(parents=True, exist_ok=True)
+                os.replace(self.url(staging), final)
+        except BaseException:
+            self.delete(staging)
+            raise
+        return Digest(combine_dir_hash(entries), total, len(entries), DIR_HASH_TYPE)
+
+    # -- reading ------------------------------------------------------------------
+    def digest(self, relative: str) -> Digest:
+        """Hash what is stored at ``relative`` (file or folder) without copying."""
+        url = self.url(relative)
+        if self.fs.isdir(url):
+            entries = []
+            for path in sorted(self.fs.find(url)):
+                rel = posixpath.relpath(_strip(path), _strip(url))
+                with self.fs.open(path, "rb") as src:
+                    digest = copy_and_hash(src, None)
+                entries.append((rel, digest.size, digest.hash))
+            total = sum(e[1] for e in entries)
+            return Digest(combine_dir_hash(entries), total, len(entries), DIR_HASH_TYPE)
+        with self.fs.open(url, "rb") as src:
+            return copy_and_hash(src, None)
+
+    def exists(self, relative: str) -> bool:
+        """Whether something is stored at ``relative``."""
+        return self.fs.exists(self.url(relative))
+
+    def delete(self, relative: str) -> None:
+        """Remove a file or folder (missing is fine)."""
+        url = self.url(relative)
+        if self.fs.exists(url):
+            self.fs.rm(url, recursive=True)
+
+    def walk_objects(self) -> Iterator[str]:
+        """Relative paths of the top-level entries under lakecat's objects and tmp folders."""
+        for folder in (OBJECTS, TMP):
+            url = self.url(folder)
+            if not self.fs.exists(url):
+                continue
+            for entry in self.fs.ls(url, detail=False):
+                yield f"{folder}/{posixpath.basename(_strip(entry))}"
+
+
+def _strip(path: str) -> str:
+    return path.rstrip("/")
