@@ -140,12 +140,16 @@ class FileMixin:
         data["_previous"] = previous
 
     def _after_insert(self, instance) -> None:
-        """Inside the transaction: the previous version is no longer the latest."""
+        """Inside the transaction: retire the previous version, link feature sets."""
         previous = self.__dict__.get("_previous")
         if previous is not None and previous.is_latest is not False:
             previous.is_latest = False
             previous.version = previous.version or "1"
             previous.save()
+        from .features import feature_set_for, link_file
+
+        for slot, items in (self.__dict__.pop("_feature_lists", None) or {}).items():
+            link_file(self.id, feature_set_for(items, name=slot).id, slot)
         self.__dict__.pop("_new_blob", None)
         self.__dict__["_source"] = None
 
@@ -284,6 +288,39 @@ class FileMixin:
             return fmt.backed(storage.url(self.blob), storage.options)
         except Exception as err:
             raise _wrap_format_error(err) from err
+
+    @classmethod
+    def from_df(cls, df: Any, *, key: str | None = None, description: str | None = None, **kw):
+        """A File for a DataFrame whose columns are registered as Features on save.
+
+        The columns become a FeatureSet (reused when the same columns were seen before)
+        linked under the slot ``"columns"``.
+        """
+        from .features import describe_dataframe
+
+        file = cls(df, key=key, description=description, **kw)
+        file.__dict__["_feature_lists"] = {"columns": describe_dataframe(df)}
+        return file
+
+    @classmethod
+    def from_anndata(
+        cls, adata: Any, *, field: str | None = None, key: str | None = None, **kw: Any
+    ):
+        """A File for an AnnData whose variables (``var_names`` or ``var[field]``) and
+        ``obs`` columns are registered as Features on save (slots ``"var"``, ``"obs"``)."""
+        from .features import describe_anndata
+
+        file = cls(adata, key=key, **kw)
+        file.__dict__["_feature_lists"] = describe_anndata(adata, field)
+        return file
+
+    @property
+    def features(self) -> dict[str, Any]:
+        """Slot → FeatureSet (``fs.features.list()`` gives the Feature records)."""
+        self._require_saved()
+        from .features import file_feature_sets
+
+        return file_feature_sets(self.id)
 
     @property
     def versions(self):

@@ -169,3 +169,37 @@ def test_s3_storage_round_trip(s3_bucket, tmp_path, csv_file):
     staged.unlink()
     with pytest.raises(lc.IntegrityError):
         f.stage()
+
+
+def test_features_from_df_are_reused(instance):
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame({"cell": ["a"], "n_genes": [1]})
+    f1 = lc.File.from_df(df, key="a.parquet").save()
+    f2 = lc.File.from_df(df.assign(n_genes=[2]), key="b.parquet").save()
+    fs1, fs2 = f1.features["columns"], f2.features["columns"]
+    assert fs1 == fs2 and fs1.n == 2
+    assert sorted((f.name, f.type) for f in fs1.features.list()) == [
+        ("cell", "object"),
+        ("n_genes", "int64"),
+    ]
+    assert lc.Feature.filter().count() == 2
+    assert lc.File.filter(feature_sets__features__name="n_genes").count() == 2
+
+
+def test_features_from_anndata(instance):
+    ad = pytest.importorskip("anndata")
+    import numpy as np
+    import pandas as pd
+
+    adata = ad.AnnData(
+        X=np.ones((3, 2), dtype="float32"),
+        obs=pd.DataFrame({"cell_type": ["T", "B", "T"]}, index=["c1", "c2", "c3"]),
+        var=pd.DataFrame({"symbol": ["CD8A", "CD4"]}, index=["g1", "g2"]),
+    )
+    f = lc.File.from_anndata(adata, field="symbol", key="sc/pbmc.h5ad").save()
+    assert f.accessor == "AnnData"
+    names = sorted(x.name for x in f.features["var"].features.list())
+    assert names == ["CD4", "CD8A"]
+    assert [x.name for x in f.features["obs"].features.list()] == ["cell_type"]
+    loaded = f.load()
+    assert list(loaded.obs["cell_type"]) == ["T", "B", "T"]

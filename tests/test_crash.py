@@ -1,0 +1,67 @@
+"""Kill a saving process at random points: the catalog never points at a missing or
+partial blob, and gc finds exactly the orphans."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+
+import lakecat as lc
+from lakecat.maintenance import gc
+
+WRITER = """
+import os, sys, lakecat as lc
+lc.connect(sys.argv[1])
+work, start = sys.argv[2], int(sys.argv[3])
+for i in range(start, start + 10_000):
+    path = os.path.join(work, f"f{i}.bin")
+    with open(path, "wb") as fh:
+        fh.write(os.urandom(64 * 1024 + i))
+    lc.File(path, key=f"crash/{i}.bin").save()
+    print(i, flush=True)
+"""
+
+
+def _check_invariant(root) -> int:
+    inst = lc.connect(root)
+    files = lc.File.filter().list()
+    for f in files:
+        assert inst.storage_root.exists(f.blob), f"row {f.uid} points at a missing blob"
+        assert inst.storage_root.digest(f.blob).hash == f.hash, f"blob of {f.uid} is partial"
+    lc.disconnect()
+    return len(files)
+
+
+def test_kill_dash_nine_while_saving(tmp_path):
+    root = tmp_path / "crashy"
+    lc.init(storage=str(root))
+    lc.disconnect()
+    work = tmp_path / "src"
+    work.mkdir()
+    rng = random.Random(20261128)
+    start, saved = 0, 0
+    for _ in range(12):
+        proc = subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(root), str(work), str(start)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        first = proc.stdout.readline()  # the writer is up and has saved one file
+        assert first, "writer died before saving anything"
+        try:
+            proc.wait(timeout=rng.uniform(0.0, 0.3))
+        except subprocess.TimeoutExpired:
+            pass
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        start += 10_000
+        saved = _check_invariant(root)
+    assert saved >= 12
+    lc.connect(root)
+    orphans = gc(dry_run=False)
+    referenced = {f.blob for f in lc.File.filter().list()}
+    assert not set(orphans) & referenced
+    assert set(lc.connect(root).storage_root.walk_objects()) == referenced
