@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -155,6 +156,137 @@ def demo(path: str) -> None:
     from .demo import run_demo
 
     run_demo(path, echo=click.echo)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--key", "key_prefix", default=None, help="Key prefix: keys become PREFIX/NAME.")
+@click.option("--description", default=None, help="Description for every file.")
+@click.option("--recursive", is_flag=True, help="Descend into folders.")
+@click.option("--glob", default=None, help="Only files matching this pattern, e.g. '*.h5ad'.")
+def ingest(
+    paths: tuple[str, ...], key_prefix: str | None, description: str | None, recursive: bool,
+    glob: str | None,
+) -> None:  # fmt: skip
+    """Register files (bulk): prints new / already registered / failed; exit 1 on failures.
+
+    \b
+    Examples:
+      lakecat ingest results/ --recursive --glob '*.h5ad' --key sc
+      lakecat ingest counts.csv --description "raw counts"
+    """
+    from .ingest import collect
+    from .ingest import ingest as ingest_
+
+    total = len(collect(paths, recursive=recursive, glob=glob))
+    with click.progressbar(length=total, label="ingesting", file=_progress_stream()) as bar:
+        report = ingest_(
+            paths, key_prefix=key_prefix, description=description, recursive=recursive,
+            glob=glob, progress=bar.update,
+        )  # fmt: skip
+    for path, reason in report.failed:
+        click.echo(f"failed: {path}: {reason}", err=True)
+    click.echo(report.summary())
+    sys.exit(1 if report.failed else 0)
+
+
+@cli.command()
+@click.argument("uid")
+def show(uid: str) -> None:
+    """Describe a record: fields, provenance, labels and features.
+
+    \b
+    Example:
+      lakecat show 4Xk2cD9aQ0r1s2t3u4v5
+    """
+    record = _find(uid)
+    data = {k: v for k, v in record.to_dict().items() if v is not None}
+    data = {"registry": type(record).__name__, **data}
+    if type(record).__name__ == "File":
+        data["labels"] = ", ".join(u.name for u in record.ulabels.list()) or None
+        for slot, fs in record.features.items():
+            data[f"features[{slot}]"] = f"{fs.n} features ({fs.uid})"
+    _print_info({k: v for k, v in data.items() if v is not None})
+
+
+@cli.command()
+@click.argument("uid")
+@click.option("--to", "target", default=None, help="Copy the staged file into this folder.")
+def stage(uid: str, target: str | None) -> None:
+    """Print a local, hash-verified path to a file's content (downloaded if remote).
+
+    \b
+    Example:
+      lakecat stage 4Xk2cD9aQ0r1s2t3u4v5 --to ./local
+    """
+    from .registries import File
+
+    path = File.get(uid).stage()
+    if target:
+        import shutil
+
+        dest = Path(target) / path.name
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(path, dest) if path.is_dir() else shutil.copy2(path, dest)
+        path = dest
+    click.echo(str(path))
+
+
+@cli.command()
+@click.argument("uid")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def delete(uid: str, yes: bool) -> None:
+    """Delete a record (and a file's blob).
+
+    \b
+    Example:
+      lakecat delete 4Xk2cD9aQ0r1s2t3u4v5 --yes
+    """
+    record = _find(uid)
+    if not yes and not click.confirm(f"Delete {record!r}?", default=False):
+        click.echo("nothing deleted")
+        return
+    record.delete()
+    click.echo(f"deleted {type(record).__name__} {uid}")
+
+
+@cli.command()
+@click.option("--yes", is_flag=True, help="Really delete (default: a dry run that lists).")
+def gc(yes: bool) -> None:
+    """List blobs no record points at (left by crashes); --yes removes them.
+
+    \b
+    Examples:
+      lakecat gc
+      lakecat gc --yes
+    """
+    from .maintenance import gc as gc_
+
+    orphans = gc_(dry_run=not yes)
+    for path in orphans:
+        click.echo(path)
+    verb = "removed" if yes else "would remove (run with --yes)"
+    click.echo(f"{len(orphans)} orphan blob(s) {verb}")
+
+
+def _find(uid: str):
+    from catalog_sql.errors import NotFoundError
+
+    from .record import registries
+
+    for cls in registries().values():
+        if cls._meta.uid_length == len(uid):
+            found = cls.filter(uid=uid).one_or_none()
+            if found is not None:
+                return found
+    raise NotFoundError(f"No record with uid {uid!r}. Find uids with `lakecat ls REGISTRY`.")
+
+
+def _progress_stream():
+    """The terminal for progress bars, or a sink when output is piped."""
+    import io
+
+    return sys.stderr if sys.stderr.isatty() else io.StringIO()
 
 
 def _registry_name(name: str) -> str:

@@ -92,18 +92,26 @@ def copy_and_hash(src: BinaryIO, dst: BinaryIO | None, progress: Callable | None
             size += len(chunk)
             progress and progress(len(chunk))
         return Digest(hasher.hexdigest(), size)
+    first = src.read(CHUNK)
+    if len(first) < CHUNK:  # small file: no writer thread, one read, one write
+        hasher.update(first)
+        dst.write(first)
+        progress and progress(len(first))
+        return Digest(hasher.hexdigest(), len(first))
     pending: queue.Queue = queue.Queue(maxsize=4)
     failure: list[BaseException] = []
     writer = threading.Thread(target=_drain, args=(pending, dst, failure), daemon=True)
     writer.start()
     try:
-        while chunk := src.read(CHUNK):
+        chunk = first
+        while chunk:
             if failure:
                 break
             pending.put(chunk)
             hasher.update(chunk)
             size += len(chunk)
             progress and progress(len(chunk))
+            chunk = src.read(CHUNK)
     finally:
         pending.put(None)
         writer.join()

@@ -167,6 +167,7 @@ def _adopt(record: Record, existing: Record, instance: Instance) -> None:
     """Turn ``record`` into ``existing``, applying the values the caller supplied."""
     supplied = {c: v for c, v in record.to_dict().items() if v is not None}
     record.__dict__.update(existing.__dict__)
+    record.__dict__["_adopted"] = True
     changes = {
         c: v
         for c, v in supplied.items()
