@@ -7,6 +7,7 @@ object to a local path, how to load a path back into an object, and how to open 
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,18 @@ class FormatError(Exception):
 
 class MissingDependencyError(FormatError, ImportError):
     """An optional library is not installed; the message names the extra to install."""
+
+
+class UnsupportedObjectError(FormatError, TypeError):
+    """No format can write an in-memory object of this type."""
+
+
+class UnknownFormatError(FormatError, LookupError):
+    """No format has the requested name."""
+
+
+class TargetExistsError(FormatError, FileExistsError):
+    """A write would replace an existing file or folder; formats never overwrite."""
 
 
 def require(module: str, extra: str) -> Any:
@@ -51,6 +64,9 @@ class Format:
         load: ``load(path)`` returns the in-memory object from a local path.
         backed: ``backed(path_or_url, storage_options)`` opens without loading.
         is_folder: Whether the artifact is a directory (zarr, TileDB).
+        extra: The ``lakecat[extra]`` that installs its libraries ("" for core).
+        options: Free-form settings of the format.
+        types: Human-readable names of the objects it writes, for error messages.
     """
 
     name: str
@@ -63,3 +79,35 @@ class Format:
     is_folder: bool = False
     extra: str = ""
     options: dict[str, Any] = field(default_factory=dict)
+    types: tuple[str, ...] = ()
+
+
+def instance_of(obj: Any, *dotted: str) -> bool:
+    """Whether ``obj`` is an instance of one of the dotted class names, importing nothing.
+
+    A class whose module was never imported can have no instances, so the check only
+    looks at ``sys.modules``: asking about a pandas class never imports pandas.
+
+    Examples:
+        >>> from collections import OrderedDict
+        >>> instance_of(OrderedDict(), "collections.OrderedDict")
+        True
+        >>> instance_of([], "collections.OrderedDict", "lakecat_no_such_module.Frame")
+        False
+    """
+    for name in dotted:
+        module, _, attr = name.rpartition(".")
+        cls = getattr(sys.modules.get(module), attr, None)
+        if isinstance(cls, type) and isinstance(obj, cls):
+            return True
+    return False
+
+
+def accepts_types(*dotted: str) -> Callable[[Any], bool]:
+    """An ``accepts`` predicate true for instances of the dotted class names.
+
+    Examples:
+        >>> accepts_types("collections.OrderedDict")({})
+        False
+    """
+    return lambda obj: instance_of(obj, *dotted)

@@ -252,7 +252,8 @@ def delete(uid: str, yes: bool) -> None:
 
 @cli.command()
 @click.option("--yes", is_flag=True, help="Really delete (default: a dry run that lists).")
-def gc(yes: bool) -> None:
+@click.option("--min-age", default=3600.0, show_default=True, help="Skip younger entries (s).")
+def gc(yes: bool, min_age: float) -> None:
     """List blobs no record points at (left by crashes); --yes removes them.
 
     \b
@@ -262,7 +263,7 @@ def gc(yes: bool) -> None:
     """
     from .maintenance import gc as gc_
 
-    orphans = gc_(dry_run=not yes)
+    orphans = gc_(dry_run=not yes, min_age=min_age)
     for path in orphans:
         click.echo(path)
     verb = "removed" if yes else "would remove (run with --yes)"

@@ -352,6 +352,16 @@ def _write_blob(storage: StorageRoot, source: _Source, blob: str) -> tuple[Diges
 
 def _write_object(storage: StorageRoot, source: _Source, blob: str) -> Digest:
     fmt = source.fmt
+    scratch = storage.scratch(source.suffix)
+    if scratch is not None:  # local storage: write in place, hash, rename (no copy)
+        try:
+            fmt.write(source.value, str(scratch))
+            return storage.commit_scratch(scratch, blob)
+        except Exception as err:
+            _remove(scratch)
+            if isinstance(err, (OSError, ValidationError)):
+                raise
+            raise _wrap_format_error(err) from err
     workdir = Path(tempfile.mkdtemp(prefix="lakecat-"))
     local = workdir / f"object{source.suffix}"
     try:

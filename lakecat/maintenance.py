@@ -7,11 +7,12 @@ import logging
 logger = logging.getLogger("lakecat")
 
 
-def gc(*, dry_run: bool = True) -> list[str]:
+def gc(*, dry_run: bool = True, min_age: float = 3600.0) -> list[str]:
     """Orphan blobs under ``.lakecat/objects`` and ``.lakecat/tmp`` (left by crashes).
 
     With ``dry_run=True`` (the default) nothing is removed; pass ``dry_run=False`` to
-    delete them. Returns the storage-relative paths found.
+    delete them. Entries modified less than ``min_age`` seconds ago are skipped: they may
+    belong to a save in progress in another process. Returns the paths found.
 
     Examples:
         >>> gc()
@@ -29,7 +30,7 @@ def gc(*, dry_run: bool = True) -> list[str]:
     for start in range(0, len(found), 1000):
         chunk = found[start : start + 1000]
         referenced.update(f.blob for f in File.filter(blob__in=chunk).list())
-    orphans = [path for path in found if path not in referenced]
+    orphans = [p for p in found if p not in referenced and storage.age(p) >= min_age]
     if not dry_run:
         for path in orphans:
             storage.delete(path)

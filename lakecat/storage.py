@@ -238,6 +238,27 @@ class StorageRoot:
             raise
         return Digest(combine_dir_hash(entries), total, len(entries), DIR_HASH_TYPE)
 
+    def scratch(self, suffix: str) -> Path | None:
+        """A fresh local path inside the root's tmp folder (None for remote roots).
+
+        Writers can produce a file there and :meth:`commit_scratch` hashes it and moves it
+        into place with one rename, saving a copy.
+        """
+        if not self.is_local:
+            return None
+        path = Path(self.url(f"{TMP}/{uuid.uuid4().hex}{suffix}"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def commit_scratch(self, scratch: Path, relative: str) -> Digest:
+        """Hash a scratch file or folder and rename it to ``relative``."""
+        key = scratch.relative_to(Path(self.url(""))).as_posix()
+        digest = self.digest(key)
+        final = Path(self.url(relative))
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(scratch, final)
+        return digest
+
     # -- reading ------------------------------------------------------------------
     def digest(self, relative: str) -> Digest:
         """Hash what is stored at ``relative`` (file or folder) without copying."""
@@ -253,6 +274,17 @@ class StorageRoot:
             return Digest(combine_dir_hash(entries), total, len(entries), DIR_HASH_TYPE)
         with self.fs.open(url, "rb") as src:
             return copy_and_hash(src, None)
+
+    def age(self, relative: str) -> float:
+        """Seconds since ``relative`` was last modified."""
+        import time
+        from datetime import datetime, timezone
+
+        info = self.fs.info(self.url(relative))
+        stamp = info.get("mtime") or info.get("LastModified") or info.get("created")
+        if isinstance(stamp, datetime):
+            return (datetime.now(timezone.utc) - stamp).total_seconds()
+        return time.time() - float(stamp) if stamp is not None else float("inf")
 
     def exists(self, relative: str) -> bool:
         """Whether something is stored at ``relative``."""
