@@ -251,15 +251,20 @@ def search_row(search: dict, target: str) -> str:
 
 
 def write_results(lines: list[str]) -> None:
+    write_section("Catalog core (`benchmarks/bench_core.py`)", lines)
+
+
+def write_section(title: str, lines: list[str]) -> None:
+    """Replace (or add) the section ``title`` of RESULTS.md with a fresh table."""
     header = (
-        "## Catalog core (`benchmarks/bench_core.py`)\n\n"
+        f"## {title}\n\n"
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}; date {date.today().isoformat()}.\n\n"
-        "| workload | lakecat | raw DuckDB | ratio | target |\n|---|---|---|---|---|\n"
+        "| workload | lakecat | baseline | ratio | target |\n|---|---|---|---|---|\n"
     )
     section = header + "\n".join(lines) + "\n"
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\n"
-    start = text.find("## Catalog core")
+    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
+    start = text.find(f"## {title}")
     if start >= 0:
         end = text.find("\n## ", start + 1)
         text = text[:start] + section + (text[end + 1 :] if end >= 0 else "")

@@ -7,6 +7,29 @@ from collections.abc import Callable
 from pathlib import Path
 
 
+def _demo_files(lc, run, echo):
+    """Save a DataFrame as a File (features registered), a new version, then load it."""
+    import pandas as pd
+
+    cells = pd.DataFrame(
+        {"cell_type": ["T cell", "B cell", "T cell"], "n_genes": [1200, 950, 1430]},
+        index=["c1", "c2", "c3"],
+    )
+    file = lc.File.from_df(cells, key="results/cells.parquet", run=run).save()
+    echo(f">>> lc.File.from_df(cells, key='results/cells.parquet').save()\n{file!r}")
+    echo(f"  blob {file.path}\n  blake3 {file.hash[:16]}…, {file.size} bytes")
+    columns = sorted(f.name for f in file.features["columns"].features.list())
+    echo(f"  features (columns): {', '.join(columns)}")
+    same = lc.File(cells, key="elsewhere.parquet").save()
+    echo(f"# the same bytes again return the same record: {same.uid == file.uid}")
+    more = pd.concat([cells, cells.assign(n_genes=cells.n_genes + 1)])
+    v2 = lc.File.from_df(more, key="results/cells.parquet", run=run).save()
+    echo(f"# same key, new bytes → version {v2.version}; versions: "
+         f"{[f.version for f in v2.versions]}")  # fmt: skip
+    echo(f">>> lc.File.get('{file.uid}').load()\n{lc.File.get(file.uid).load()}\n")
+    return v2
+
+
 def run_demo(path: str = "./lakecat-demo", *, echo: Callable[[str], None] = print) -> None:
     """Create an instance at ``path``, save labels, filter, search; print the SQL."""
     import lakecat as lc
@@ -27,9 +50,9 @@ def run_demo(path: str = "./lakecat-demo", *, echo: Callable[[str], None] = prin
 
     transform = lc.Transform(name="demo pipeline", type="pipeline").save()
     run = lc.Run(transform=transform, status="completed", params={"threshold": 0.5}).save()
-    file = lc.File(key="results/cells.parquet", suffix=".parquet", run=run).save()
+    file = _demo_files(lc, run, echo)
     file.ulabels.add(labels[2], labels[4])
-    echo("# linked a File to a Run of 'demo pipeline' and labelled it 'T cell', 'CD8+ T cell'\n")
+    echo("# linked the File to a Run of 'demo pipeline' and labelled it 'T cell', 'CD8+ T cell'\n")
 
     queries = [
         ("ULabel.filter(name__startswith='exp')", lc.ULabel.filter(name__startswith="exp")),
@@ -52,5 +75,9 @@ def run_demo(path: str = "./lakecat-demo", *, echo: Callable[[str], None] = prin
     echo(f"  lakecat connect {root}")
     echo("  lakecat ls ulabel --filter name__startswith=exp")
     echo("  lakecat search ulabel experimnt")
+    echo("  lakecat ingest ./results --recursive --glob '*.csv' --key results")
+    echo(f"  lakecat show {file.uid}")
+    echo(f"  lakecat stage {file.uid}")
+    echo("  lakecat gc            # dry run: lists blobs no record points at")
     echo(f'  duckdb -readonly {instance.path / "catalog.duckdb"} "SELECT name FROM ulabel LIMIT 5"')
     lc.disconnect()

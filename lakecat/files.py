@@ -122,6 +122,8 @@ class FileMixin:
             data["_new_blob"] = blob
         elif data.get("key") is None:
             data["key"] = blob
+        if storage.is_local:  # we just hashed these bytes: no need to re-hash on load
+            _remember_verified(Path(storage.url(blob)), digest.hash)
         self._set_version()
 
     def _set_version(self) -> None:
@@ -213,8 +215,7 @@ class FileMixin:
     def _verify_local(self, path: Path, storage: StorageRoot) -> None:
         if not path.exists():
             raise IntegrityError(f"The blob of File {self.uid} is missing at {path}.")
-        stat = path.stat()
-        stamp = (str(path), stat.st_size, stat.st_mtime_ns)
+        stamp = _stat_key(path)
         if _VERIFIED.get(stamp) == self.hash:
             return
         relative = storage.contains(path) or self.blob
@@ -229,10 +230,8 @@ class FileMixin:
         from .instance import home
 
         cache = home() / "cache" / f"{self.uid}{self.suffix or ''}"
-        if cache.exists():
-            stat = cache.stat()
-            if _VERIFIED.get((str(cache), stat.st_size, stat.st_mtime_ns)) == self.hash:
-                return cache
+        if cache.exists() and _VERIFIED.get(_stat_key(cache)) == self.hash:
+            return cache
         cache.parent.mkdir(parents=True, exist_ok=True)
         if self.hash_type == "blake3-dir":
             tmp = cache.with_name(f".{uuid.uuid4().hex}")
@@ -251,8 +250,7 @@ class FileMixin:
             )
         _remove(cache)
         os.replace(tmp, cache)
-        stat = cache.stat()
-        _VERIFIED[(str(cache), stat.st_size, stat.st_mtime_ns)] = self.hash
+        _remember_verified(cache, self.hash)
         return cache
 
     def _format(self):
@@ -329,6 +327,26 @@ class FileMixin:
 
         root = self.initial_version_id or self.id
         return type(self).filter(Q(id=root) | Q(initial_version_id=root)).order_by("id")
+
+
+def _stat_key(path: Path) -> tuple:
+    """Size and mtime of a file, or of every file in a folder: changes when bytes change."""
+    if path.is_dir():
+        entries = sorted(
+            (str(p.relative_to(path)), p.stat().st_size, p.stat().st_mtime_ns)
+            for p in path.rglob("*")
+            if p.is_file()
+        )
+        return (str(path), hash(tuple(entries)), 0)
+    stat = path.stat()
+    return (str(path), stat.st_size, stat.st_mtime_ns)
+
+
+def _remember_verified(path: Path, digest: str) -> None:
+    try:
+        _VERIFIED[_stat_key(path)] = digest
+    except OSError:
+        return
 
 
 def _write_blob(storage: StorageRoot, source: _Source, blob: str) -> tuple[Digest, str, bool]:

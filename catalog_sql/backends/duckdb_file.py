@@ -20,9 +20,9 @@ class DuckDBBackend(Backend):
     """A catalog in one ``.duckdb`` file.
 
     The connection is opened on first use and kept while the process is busy. It is
-    closed (letting other processes in) after ``idle_release`` seconds without use, or
-    at the end of an operation when another process is waiting and this one has held
-    the file for at least ``min_hold`` seconds.
+    closed (letting other processes in) as soon as another process waits and this one is
+    idle (checked every 50 ms) or at the end of an operation once it has held the file
+    for ``min_hold`` seconds; and after ``idle_release`` seconds without use anyway.
     """
 
     name = "duckdb"
@@ -33,7 +33,7 @@ class DuckDBBackend(Backend):
         *,
         create: bool = False,
         lock_timeout: float = 60.0,
-        idle_release: float = 0.2,
+        idle_release: float = 2.0,
         min_hold: float = 0.05,
     ) -> None:
         super().__init__()
@@ -145,8 +145,10 @@ class DuckDBBackend(Backend):
                 if self._con is None:
                     return
                 idle = time.monotonic() - self._last_used
-                if self._depth == 0 and not self._tx_depth and idle >= self.idle_release:
-                    self._release()
+                if self._depth or self._tx_depth:
+                    continue
+                if idle >= self.idle_release or (idle >= 0.005 and self._lock.others_waiting()):
+                    self._release(yielded=idle < self.idle_release)
                     return
             finally:
                 self._rlock.release()
