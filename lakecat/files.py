@@ -16,6 +16,7 @@ from typing import Any
 
 from catalog_sql.errors import IntegrityError, NotFoundError, ValidationError
 
+from .progress import transfer_bar
 from .storage import OBJECTS, Digest, StorageRoot, copy_and_hash, normalize_key
 
 logger = logging.getLogger("lakecat")
@@ -240,8 +241,9 @@ class FileMixin:
             digest = local.digest(tmp.name)
         else:
             tmp = cache.with_name(f".{uuid.uuid4().hex}.partial")
+            bar = transfer_bar(self.size or 0, f"staging {self.uid}")
             with storage.fs.open(storage.url(self.blob), "rb") as src, open(tmp, "wb") as dst:
-                digest = copy_and_hash(src, dst)
+                digest = copy_and_hash(src, dst, bar)
         if digest.hash != self.hash:
             _remove(tmp)
             raise IntegrityError(
@@ -358,8 +360,9 @@ def _write_blob(storage: StorageRoot, source: _Source, blob: str) -> tuple[Diges
     if source.kind == "path":
         if source.is_dir:
             return storage.put_dir(source.value, blob), blob, True
+        bar = transfer_bar(Path(source.value).stat().st_size, f"saving {source.value.name}")
         with open(source.value, "rb") as src:
-            return storage.put_file(src, blob), blob, True
+            return storage.put_file(src, blob, bar), blob, True
     if source.kind == "url":
         import fsspec
 

@@ -90,3 +90,41 @@ def test_every_command_has_help_and_is_in_readme(command):
     assert result.exit_code == 0
     assert "Example" in result.output
     assert re.search(rf"lakecat {command}\b", README.read_text()), command
+
+
+def test_file_commands(tmp_path):
+    runner = CliRunner()
+    assert runner.invoke(cli, ["init", "--storage", str(tmp_path / "s")]).exit_code == 0
+    src = tmp_path / "results"
+    (src / "sub").mkdir(parents=True)
+    (src / "a.csv").write_text("x\n1\n")
+    (src / "sub" / "b.csv").write_text("x\n2\n")
+    (src / "notes.txt").write_text("skip me")
+    result = runner.invoke(
+        cli, ["ingest", str(src), "--recursive", "--glob", "*.csv", "--key", "r"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "2 new, 0 already registered, 0 failed" in result.output
+    again = runner.invoke(cli, ["ingest", str(src / "a.csv")])
+    assert "0 new, 1 already registered" in again.output
+    missing = runner.invoke(cli, ["ingest", str(tmp_path / "nope.csv")])
+    assert missing.exit_code == 1 and "No file or folder" in missing.output
+    import lakecat as lc
+
+    f = lc.File.get(key="r/a.csv")
+    shown = runner.invoke(cli, ["show", f.uid])
+    assert re.search(r"registry +File", shown.output) and "r/a.csv" in shown.output
+    staged = runner.invoke(cli, ["stage", f.uid, "--to", str(tmp_path / "out")])
+    assert Path(staged.output.strip()).read_text() == "x\n1\n"
+    kept = runner.invoke(cli, ["delete", f.uid], input="n\n")
+    assert "nothing deleted" in kept.output and lc.File.filter(uid=f.uid).exists()
+    gone = runner.invoke(cli, ["delete", f.uid, "--yes"])
+    assert gone.exit_code == 0 and not lc.File.filter(uid=f.uid).exists()
+    orphan = tmp_path / "s" / ".lakecat" / "objects" / "orphan.bin"
+    orphan.write_bytes(b"x")
+    listed = runner.invoke(cli, ["gc", "--min-age", "0"])
+    assert ".lakecat/objects/orphan.bin" in listed.output and orphan.exists()
+    removed = runner.invoke(cli, ["gc", "--min-age", "0", "--yes"])
+    assert "1 orphan blob(s) removed" in removed.output and not orphan.exists()
+    bad = runner.invoke(cli, ["show", "nosuchuid"])
+    assert bad.exit_code == 1 and "No record with uid" in bad.output

@@ -204,3 +204,23 @@ def test_features_from_anndata(instance):
     assert [x.name for x in f.features["obs"].features.list()] == ["cell_type"]
     loaded = f.load()
     assert list(loaded.obs["cell_type"]) == ["T", "B", "T"]
+
+
+def test_progress_bar_only_on_a_terminal():
+    import io
+
+    from lakecat.progress import THRESHOLD, transfer_bar
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    assert transfer_bar(THRESHOLD, "x", stream=io.StringIO()) is None  # piped: quiet
+    assert transfer_bar(THRESHOLD - 1, "x", stream=Terminal()) is None  # small: quiet
+    screen = Terminal()
+    advance = transfer_bar(THRESHOLD, "upload", stream=screen)
+    advance(THRESHOLD // 2)
+    advance(THRESHOLD - THRESHOLD // 2)
+    last = screen.getvalue().split("\r")[-1]
+    assert last.startswith("upload [" + "#" * 30 + "]") and " 100.0% " in last
+    assert last.endswith("\n")
