@@ -177,7 +177,8 @@ def bench_import() -> float:
     def run(code: str) -> float:
         return timed(lambda: subprocess.run([sys.executable, "-c", code], check=True), 5)
 
-    return run("import lakecat") - run("pass")
+    # lakecat's package import is lazy; touching a registry imports duckdb and sqlglot too
+    return run("import lakecat; lakecat.ULabel") - run("pass")
 
 
 def fill_big(n: int) -> None:
@@ -236,7 +237,7 @@ def main() -> None:
         ]
     lc.disconnect()
     imp = bench_import()
-    lines.append(f"| `import lakecat` | {imp * 1e3:.0f} ms | | | ≤ 200 ms |")
+    lines.append(f"| `import lakecat; lakecat.ULabel` | {imp * 1e3:.0f} ms | | | ≤ 200 ms |")
     write_results(lines)
     print("\n".join(lines))
 
@@ -262,7 +263,7 @@ def write_section(title: str, lines: list[str]) -> None:
         f"{platform.python_version()}; date {date.today().isoformat()}.\n\n"
         "| workload | lakecat | baseline | ratio | target |\n|---|---|---|---|---|\n"
     )
-    section = header + "\n".join(lines) + "\n"
+    section = header + "\n".join(lines) + "\n\n"
     text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
     start = text.find(f"## {title}")
     if start >= 0:
