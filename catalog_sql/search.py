@@ -52,12 +52,13 @@ def _close_length(low: exp.Expression, n: int, slack: int) -> exp.Expression:
 
 
 def _candidate(low: exp.Expression, n: int, slack: int) -> exp.Expression:
-    """Cheap test for "could be within ``slack`` edits": the first two letters match,
-    or the first letter matches and the lengths are close. Typos in the first letter are
-    not found; this keeps edit distances off almost every row."""
-    two = exp.StartsWith(this=low.copy(), expression=_ph("first2"))
-    one = exp.StartsWith(this=low.copy(), expression=_ph("first"))
-    return exp.or_(two, exp.and_(one, _close_length(low, n, slack)))
+    """Cheap test for "could be within ``slack`` edits": the first three letters match
+    (a typo further on), or the first letter matches and the lengths are close (a typo in
+    letters 2-3). Typos in the first letter are not found; this keeps edit distances off
+    almost every row."""
+    head = exp.StartsWith(this=low.copy(), expression=_ph("head"))
+    first = exp.StartsWith(this=low.copy(), expression=_ph("first"))
+    return exp.or_(head, exp.and_(first, _close_length(low, n, slack)))
 
 
 def _similarity(low: exp.Expression, n: int, threshold: float) -> exp.Expression:
@@ -104,7 +105,7 @@ def compile_search(
         >>> t = TableModel("ulabel", {"id": Column("id", "int"), "name": Column("name", "str")})
         >>> c = compile_search(t, Target("duckdb"), "Exp", ["name"])
         >>> c.params
-        {'q': 'exp', 'word': ' exp', 'first': 'e', 'first2': 'ex', 'qf': 'exp'}
+        {'q': 'exp', 'word': ' exp', 'first': 'e', 'head': 'exp', 'qf': 'exp'}
     """
     if not isinstance(query, str) or not query.strip():
         raise ValidationError("search() needs a non-empty query string.")
@@ -112,10 +113,10 @@ def compile_search(
         raise ValidationError(f"limit must be a positive integer, got {limit!r}.")
     _check_fields(table, fields)
     q = query.strip().lower()[:MAX_QUERY]
-    params = {"q": q, "word": f" {q}", "first": q[0], "first2": q[:2], "qf": q[:FUZZY_PREFIX]}
+    params = {"q": q, "word": f" {q}", "first": q[0], "head": q[:3], "qf": q[:FUZZY_PREFIX]}
     if not fuzzy:
         threshold = 2.0  # leaves the typo tier out
-        del params["first"], params["first2"], params["qf"]
+        del params["first"], params["head"], params["qf"]
     key = (table.name, tuple(table.columns), target, tuple(fields), len(q), limit, threshold)
     sql = _CACHE.get(key)
     if sql is None:
