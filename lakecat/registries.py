@@ -6,6 +6,7 @@ cased elsewhere. Their tables are created by ``catalog_sql/migrations/core``.
 
 from __future__ import annotations
 
+from .datasets import DatasetMixin
 from .fields import (
     BooleanField,
     CharField,
@@ -117,8 +118,11 @@ class File(
     )  # fmt: skip
 
 
-class Dataset(Record, uid_length=20, search_fields=("name", "description")):
-    """A versioned table (Delta or Parquet) or a collection of files."""
+class Dataset(DatasetMixin, Record, uid_length=20, search_fields=("name", "description")):
+    """A versioned table (Delta or Parquet) or a collection of files.
+
+    ``Dataset(df, name=…)``; see :mod:`lakecat.datasets`.
+    """
 
     name = CharField(null=False)
     description = TextField()
@@ -137,6 +141,7 @@ class Dataset(Record, uid_length=20, search_fields=("name", "description")):
     initial_version = ForeignKey("Dataset")
     is_latest = BooleanField()
     visibility = IntegerField()
+    operation = CharField()
     files = ManyToMany(
         "File", through="dataset_file", source="dataset_id", target="file_id",
         related_name="datasets",

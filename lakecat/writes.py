@@ -237,31 +237,35 @@ def save(records: Iterable[Record]) -> list[Record]:
     try:
         for record in hooked:
             record._before_save(instance)
+        inserted: set[int] = set()
         with _write(records) as instance:
             for cls, group in groups.items():
-                _save_group(cls, group, instance)
+                inserted.update(map(id, _save_group(cls, group, instance)))
     except BaseException:
         for record in hooked:
             record._undo_save()
         raise
     for record in records:
-        _mark_saved(record)
+        if id(record) not in inserted:  # inserted rows were marked by _insert_batch
+            _mark_saved(record)
     return records
 
 
-def _save_group(cls: type[Record], group: list[Record], instance: Instance) -> None:
+def _save_group(cls: type[Record], group: list[Record], instance: Instance) -> list[Record]:
+    """Update existing records, adopt duplicates, insert the rest; returns the inserted."""
     new = [r for r in group if r.id is None]
     for record in group:
         if record.id is not None:
             _update_one(record, instance)
     if not new:
-        return
+        return []
     new, duplicates = _split_batch_duplicates(cls, new)
     new = _adopt_existing(cls, new, instance)
     if new:
         _insert_batch(cls, new, instance)
     for record, original in duplicates:
         record.__dict__.update({k: v for k, v in original.__dict__.items() if k != "_related"})
+    return new
 
 
 def _split_batch_duplicates(cls: type[Record], new: list[Record]):
@@ -358,9 +362,17 @@ def _arrow(cls: type[Record], rows: list[tuple]):
             kind = pa.timestamp("us", tz="UTC")
         else:
             kind = getattr(pa, ARROW_TYPES[field.type])()
-        arrays.append(pa.array(values, type=kind))
+        arrays.append(_column(pa, values, kind))
         names.append(column)
     return pa.Table.from_arrays(arrays, names=names)
+
+
+def _column(pa, values, kind):
+    """An Arrow array; a column holding one value (timestamps, created_by) is repeated."""
+    first = values[0] if values else None
+    if values and all(v is first for v in values):
+        return pa.repeat(pa.scalar(first, type=kind), len(values))
+    return pa.array(values, type=kind)
 
 
 # -- deletes ----------------------------------------------------------------------------

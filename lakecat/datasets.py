@@ -1,0 +1,420 @@
+"""Dataset behaviour: versioned Delta (or Parquet) tables queried in place.
+
+Each catalog version of a dataset is a ``Dataset`` record; for Delta tables it points at
+a Delta version of one table under ``.lakecat/datasets/<family uid>``, for plain Parquet
+at an immutable snapshot folder ``…/v<k>``. Version numbers are Delta's (0, 1, 2, …).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from catalog_sql.errors import IntegrityError, LakecatError, NotFoundError, ValidationError
+
+logger = logging.getLogger("lakecat")
+DATASETS = ".lakecat/datasets"
+FORMATS = ("delta", "parquet", "files")
+_VIEW = re.compile(r"[^a-z0-9_]+")
+
+
+class DatasetExistsError(IntegrityError):
+    """Saving a new dataset under a name that is taken."""
+
+
+class SchemaMismatchError(ValidationError):
+    """Appended data does not have the dataset's columns and types."""
+
+
+class VersionNotFoundError(NotFoundError):
+    """A dataset version that does not exist."""
+
+
+class ReadOnlyQueryError(ValidationError):
+    """``Dataset.query`` was given SQL that is not a single SELECT."""
+
+
+def view_name(name: str) -> str:
+    """The SQL view under which a dataset is visible in the DuckDB shell.
+
+    Examples:
+        >>> view_name("cell-qc 2")
+        'ds_cell_qc_2'
+    """
+    return "ds_" + (_VIEW.sub("_", name.lower()).strip("_") or "dataset")
+
+
+def _to_arrow(data: Any):
+    """pandas / polars / Arrow data as a pyarrow Table."""
+    import pyarrow as pa
+
+    if isinstance(data, pa.Table):
+        return data
+    if hasattr(data, "to_arrow") and type(data).__module__.startswith("polars"):
+        return data.to_arrow()
+    if hasattr(data, "to_parquet") and hasattr(data, "columns"):  # pandas
+        return pa.Table.from_pandas(data, preserve_index=False)
+    raise ValidationError(
+        f"A Dataset is made from a pandas/polars DataFrame, a pyarrow Table or a list of "
+        f"parquet Files, got {type(data).__name__}."
+    )
+
+
+def _schema_diff(old, new) -> str:
+    """Human description of how ``new`` differs from ``old`` (pyarrow schemas)."""
+    old_f = {f.name: str(f.type) for f in old}
+    new_f = {f.name: str(f.type) for f in new}
+    parts = []
+    missing = [c for c in old_f if c not in new_f]
+    extra = [c for c in new_f if c not in old_f]
+    changed = [
+        f"{c} ({old_f[c]} → {new_f[c]})" for c in old_f if c in new_f and old_f[c] != new_f[c]
+    ]
+    if missing:
+        parts.append("missing columns: " + ", ".join(missing))
+    if extra:
+        parts.append("new columns: " + ", ".join(f"{c} ({new_f[c]})" for c in extra))
+    if changed:
+        parts.append("changed types: " + ", ".join(changed))
+    return "; ".join(parts)
+
+
+def _compatible(old, new) -> bool:
+    """Same column names, and types equal up to nullability / large vs small variants."""
+    if [f.name for f in old] != [f.name for f in new]:
+        return sorted(f.name for f in old) == sorted(f.name for f in new) and _types_ok(old, new)
+    return _types_ok(old, new)
+
+
+def _types_ok(old, new) -> bool:
+    import pyarrow as pa
+
+    def norm(t):
+        if pa.types.is_large_string(t) or pa.types.is_string_view(t):
+            return pa.string()
+        if pa.types.is_timestamp(t):
+            return pa.timestamp("us", tz=t.tz and "UTC")
+        return t
+
+    old_types = {f.name: norm(f.type) for f in old}
+    return all(name in old_types and old_types[name] == norm(t) for name, t in
+               ((f.name, f.type) for f in new))  # fmt: skip
+
+
+class DatasetMixin:
+    """Behaviour of the ``Dataset`` registry."""
+
+    def __init__(
+        self,
+        data: Any = None,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        format: str = "delta",
+        is_new_version_of: Any = None,
+        **fields: Any,
+    ) -> None:
+        if format not in FORMATS[:2]:
+            raise ValidationError(f"format must be 'delta' or 'parquet', got {format!r}.")
+        super().__init__(name=name, description=description, **fields)
+        data_dict = self.__dict__
+        data_dict["_data"] = None
+        data_dict["_files"] = None
+        data_dict["_previous"] = is_new_version_of
+        if data is None:
+            return
+        if isinstance(data, (list, tuple)):
+            data_dict["_files"] = _check_files(data)
+            data_dict["format"] = "files"
+        else:
+            data_dict["_data"] = _to_arrow(data)
+            data_dict["format"] = format
+
+    # -- writing -------------------------------------------------------------------
+    def save(self, *, mode: str = "error") -> Any:
+        """Write the table and register version 0.
+
+        ``mode="error"`` (default) refuses a name that exists; ``"append"`` or
+        ``"overwrite"`` write a new version of the existing dataset instead.
+        """
+        if self.id is not None and self.__dict__.get("_data") is None:
+            return super().save()
+        if mode not in ("error", "append", "overwrite"):
+            raise ValidationError(f"mode must be 'error', 'append' or 'overwrite', got {mode!r}.")
+        if not self.name:
+            raise ValidationError("A Dataset needs a name: lc.Dataset(df, name='cell-qc').")
+        existing = type(self).latest(self.name, missing_ok=True)
+        if existing is not None:
+            if mode == "error":
+                raise DatasetExistsError(
+                    f"A dataset named {self.name!r} exists (version {existing.version}). "
+                    f"Use ds.append(df) / ds.overwrite(df), or save(mode='append'|'overwrite')."
+                )
+            data = self.__dict__["_data"]
+            return existing.overwrite(data) if mode == "overwrite" else existing.append(data)
+        return self._create()
+
+    def _create(self):
+        from .instance import current
+        from .uid import uid
+
+        instance = current()
+        data = self.__dict__
+        data["uid"] = data.get("uid") or uid(self._meta.uid_length)
+        data["key"] = f"{DATASETS}/{data['uid']}"
+        data["storage_id"] = instance.storage_id
+        files = data.get("_files")
+        if files is not None:
+            data.update(version="0", delta_version=0, operation="FILES", is_latest=True)
+            data["n_rows"] = None
+            super().save()
+            self.files.add(*files)
+            _refresh_view(self)
+            return self
+        table = data["_data"]
+        from . import tables
+
+        try:
+            tables.write(self._url(), table, self.format, version=0, mode="error",
+                         options=self._options())  # fmt: skip
+            data.update(version="0", delta_version=0, n_rows=table.num_rows, operation="WRITE")
+            data["is_latest"] = True
+            data["_data"] = None
+            super().save()
+        except BaseException:
+            tables.remove(self._url(), self._options())
+            raise
+        self._link_columns(table.schema)
+        _refresh_view(self)
+        return self
+
+    def append(self, data: Any, *, schema_mode: str | None = None):
+        """Add rows as a new version; returns the new version's record.
+
+        Data whose columns or types differ raises :class:`SchemaMismatchError` naming
+        them, unless ``schema_mode="merge"`` (new columns are added, missing ones null).
+        """
+        return self._new_version(data, "append", schema_mode)
+
+    def overwrite(self, data: Any):
+        """Replace the rows (any schema) as a new version; returns the new record."""
+        return self._new_version(data, "overwrite", "overwrite")
+
+    def _new_version(self, data: Any, mode: str, schema_mode: str | None):
+        from . import tables
+
+        if self.format == "files":
+            raise ValidationError("A dataset of files is versioned by saving a new file list.")
+        latest = self._latest_record()
+        table = _to_arrow(data)
+        current_schema = tables.schema(latest._url(), latest.format, latest.delta_version,
+                                       latest._options())  # fmt: skip
+        if (
+            mode == "append"
+            and schema_mode != "merge"
+            and not _compatible(current_schema, table.schema)
+        ):
+            raise SchemaMismatchError(
+                f"Cannot append to {self.name!r}: {_schema_diff(current_schema, table.schema)}. "
+                f"Pass schema_mode='merge' to add the new columns, or use overwrite()."
+            )
+        version = latest.delta_version + 1
+        written = tables.write(latest._url(), table, latest.format, version=version, mode=mode,
+                               schema_mode=schema_mode, options=latest._options())  # fmt: skip
+        record = type(self)(name=latest.name, description=latest.description)
+        record.__dict__.update(
+            format=latest.format, key=latest.key, storage_id=latest.storage_id,
+            delta_version=written, version=str(written), is_latest=True,
+            initial_version_id=latest.initial_version_id or latest.id,
+            n_rows=tables.count(latest._url(), latest.format, written, latest._options()),
+            operation=mode.upper(), uid=None,
+        )  # fmt: skip
+        try:
+            with _transaction():
+                latest.is_latest = False
+                latest.save()
+                record.__dict__["_data"] = None
+                super(DatasetMixin, record).save()
+        except BaseException:
+            if latest.format == "parquet":
+                tables.remove_version(latest._url(), written, latest._options())
+            raise
+        record._link_columns(
+            tables.schema(record._url(), record.format, written, record._options())
+        )
+        _refresh_view(record)
+        return record
+
+    def _link_columns(self, schema) -> None:
+        from catalog_sql import statements
+
+        from .features import feature_set_for
+        from .instance import current
+
+        items = [(f.name, str(f.type)) for f in schema]
+        feature_set = feature_set_for(items, name="columns")
+        backend = current().backend
+        row = {"dataset_id": self.id, "feature_set_id": feature_set.id, "slot": "columns"}
+        backend.execute(statements.insert_row(backend.target, "dataset_feature_set", row))
+
+    # -- reading ---------------------------------------------------------------------
+    @classmethod
+    def get(cls, uid: str | None = None, /, **lookups: Any):
+        """By uid, or by name (the latest version unless ``is_latest=`` says otherwise)."""
+        if uid is None and "name" in lookups and "is_latest" not in lookups:
+            lookups["is_latest"] = True
+        return super().get(uid, **lookups)
+
+    @classmethod
+    def latest(cls, name: str, *, missing_ok: bool = False):
+        """The latest version of the dataset called ``name``."""
+        record = cls.filter(name=name, is_latest=True).one_or_none()
+        if record is None and not missing_ok:
+            near = [r.name for r in cls.search(name, field="name", limit=3)]
+            hint = f" Did you mean {' or '.join(repr(n) for n in near)}?" if near else ""
+            raise NotFoundError(f"No dataset named {name!r}.{hint}")
+        return record
+
+    def _latest_record(self):
+        root = self.initial_version_id or self.id
+        from catalog_sql.query import Q
+
+        found = type(self).filter(Q(id=root) | Q(initial_version_id=root), is_latest=True).first()
+        return found or self
+
+    def _family(self):
+        from catalog_sql.query import Q
+
+        root = self.initial_version_id or self.id
+        return type(self).filter(Q(id=root) | Q(initial_version_id=root)).order_by("delta_version")
+
+    def _record_for(self, version: int | None):
+        if version is None:
+            return self._latest_record()
+        if isinstance(version, bool) or not isinstance(version, int):
+            raise ValidationError(f"version must be an integer, got {version!r}.")
+        found = self._family().filter(delta_version=version).one_or_none()
+        if found is None:
+            available = [r.delta_version for r in self._family()]
+            raise VersionNotFoundError(
+                f"Dataset {self.name!r} has no version {version}; available: {available}."
+            )
+        return found
+
+    def versions(self):
+        """One row per version: version, created_at, run, rows, operation (pandas)."""
+        import pandas as pd
+
+        rows = []
+        for record in self._family():
+            run = record.run.uid if record.run_id else None
+            rows.append({"version": record.delta_version, "created_at": record.created_at,
+                         "run": run, "rows": record.n_rows, "operation": record.operation,
+                         "uid": record.uid, "is_latest": record.is_latest})  # fmt: skip
+        return pd.DataFrame(rows)
+
+    def _url(self) -> str:
+        from .instance import current
+
+        return current().storage_root.url(self.key)
+
+    def _options(self) -> dict:
+        from .instance import current
+
+        return current().storage_root.options
+
+    def _sources(self, version: int | None) -> tuple[str, Any]:
+        from . import tables
+
+        record = self._record_for(version)
+        if record.format == "files":
+            return "files", [f.path for f in record.files.order_by("id").list()]
+        return record.format, tables.location(record._url(), record.format, record.delta_version)
+
+    def to_arrow(self, version: int | None = None):
+        """The table (at ``version``, default latest) as a pyarrow Table."""
+        from . import tables
+
+        kind, where = self._sources(version)
+        record = self._record_for(version)
+        return tables.read(where, kind, record.delta_version, self._options())
+
+    def load(self, version: int | None = None):
+        """The table (at ``version``, default latest) as a pandas DataFrame."""
+        return self.to_arrow(version).to_pandas()
+
+    def to_polars(self, version: int | None = None):
+        """The table as a polars DataFrame."""
+        import polars as pl
+
+        return pl.from_arrow(self.to_arrow(version))
+
+    def query(self, sql: str, *, version: int | None = None):
+        """Run a read-only SELECT over the table, named ``self``, with DuckDB (pandas).
+
+        Examples:
+            >>> import lakecat as lc, pandas as pd
+            >>> ds = lc.Dataset(pd.DataFrame({"x": [1, 2, 3]}), name="doc-ds").save()
+            >>> int(ds.query("SELECT sum(x) AS s FROM self")["s"][0])
+            6
+        """
+        from . import tables
+
+        tables.check_select(sql)
+        kind, where = self._sources(version)
+        record = self._record_for(version)
+        return tables.query(sql, where, kind, record.delta_version, self._options())
+
+    def backed(self, version: int | None = None):
+        """A lazy DuckDB relation over the table (nothing is loaded until you fetch)."""
+        from . import tables
+
+        kind, where = self._sources(version)
+        record = self._record_for(version)
+        return tables.relation(where, kind, record.delta_version, self._options())
+
+    @property
+    def path(self) -> str:
+        """Where the table lives (URL or local path)."""
+        return self._url()
+
+
+def _check_files(files) -> list:
+    from .registries import File
+
+    out = []
+    for f in files:
+        if not isinstance(f, File) or f.id is None:
+            raise ValidationError("A dataset of files takes saved File records.")
+        if (f.suffix or "") != ".parquet":
+            raise ValidationError(
+                f"File {f.uid} is {f.suffix or 'suffix-less'}; use parquet Files."
+            )
+        out.append(f)
+    if not out:
+        raise ValidationError("A dataset of files needs at least one File.")
+    return out
+
+
+def _transaction():
+    from .instance import current
+
+    return current().backend.transaction()
+
+
+def _refresh_view(record) -> None:
+    """Keep ``ds_<name>`` in the catalog pointing at the latest version (DuckDB back end)."""
+    from . import tables
+    from .instance import current
+
+    instance = current()
+    if instance.backend.name != "duckdb":
+        return
+    kind, where = record._sources(None)
+    try:
+        tables.create_view(instance.backend, view_name(record.name), where, kind)
+    except LakecatError:
+        raise
+    except Exception as err:  # noqa: BLE001 - a view is a convenience; say why it is missing
+        logger.warning("could not create view %s: %s", view_name(record.name), err)

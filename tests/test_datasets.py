@@ -1,0 +1,146 @@
+"""Datasets: versioned Delta / Parquet tables, queried in place, on both back ends."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pandas as pd
+import pytest
+
+import lakecat as lc
+from lakecat.datasets import (
+    DatasetExistsError,
+    ReadOnlyQueryError,
+    SchemaMismatchError,
+    VersionNotFoundError,
+)
+
+CELLS = pd.DataFrame({"cell_type": ["T", "B", "T"], "n_genes": [10, 20, 30]})
+MORE = pd.DataFrame({"cell_type": ["NK"], "n_genes": [5]})
+
+
+@pytest.mark.parametrize("fmt", ["delta", "parquet"])
+def test_create_append_overwrite_time_travel(instance, fmt):
+    ds = lc.Dataset(CELLS, name="cell-qc", description="qc", format=fmt).save()
+    assert (ds.version, ds.n_rows, ds.format, ds.operation) == ("0", 3, fmt, "WRITE")
+    v1 = ds.append(MORE)
+    v2 = v1.overwrite(pd.DataFrame({"other": ["x"]}))
+    versions = ds.versions()
+    assert list(versions["version"]) == [0, 1, 2]
+    assert list(versions["rows"]) == [3, 4, 1]
+    assert list(versions["operation"]) == ["WRITE", "APPEND", "OVERWRITE"]
+    assert list(versions["is_latest"]) == [False, False, True]
+    pd.testing.assert_frame_equal(
+        ds.load(version=0).sort_values("n_genes", ignore_index=True), CELLS
+    )
+    assert sorted(ds.load(version=1)["n_genes"]) == [5, 10, 20, 30]
+    assert list(ds.load()["other"]) == ["x"]  # latest by default, from any version's record
+    assert lc.Dataset.get(name="cell-qc") == v2
+    assert ds.to_arrow(version=1).num_rows == 4
+    assert ds.to_polars(version=0).height == 3
+    grouped = ds.query("SELECT cell_type, sum(n_genes) AS s FROM self GROUP BY 1 ORDER BY 1",
+                       version=1)  # fmt: skip
+    assert grouped.to_dict("list") == {"cell_type": ["B", "NK", "T"], "s": [20, 5, 40]}
+    assert ds.backed(version=0).aggregate("count(*)").fetchone()[0] == 3
+    columns = sorted(f.name for f in ds.feature_sets.list()[0].features.list())
+    assert columns == ["cell_type", "n_genes"]
+
+
+def test_bad_input(instance):
+    ds = lc.Dataset(CELLS, name="cells").save()
+    with pytest.raises(DatasetExistsError, match="ds.append"):
+        lc.Dataset(CELLS, name="cells").save()
+    with pytest.raises(SchemaMismatchError, match=r"changed types: n_genes \(int64 → string\)"):
+        ds.append(pd.DataFrame({"cell_type": ["x"], "n_genes": ["many"]}))
+    with pytest.raises(SchemaMismatchError, match="new columns: batch"):
+        ds.append(CELLS.assign(batch=1))
+    assert list(ds.versions()["version"]) == [0]  # failed appends change nothing
+    assert ds.load().shape == (3, 2)
+    merged = ds.append(CELLS.assign(batch=1), schema_mode="merge")
+    assert merged.load()["batch"].isna().sum() == 3
+    with pytest.raises(VersionNotFoundError, match=r"available: \[0, 1\]"):
+        ds.load(version=5)
+    with pytest.raises(lc.NotFoundError, match="Did you mean 'cells'"):
+        lc.Dataset.latest("celss")
+    for sql in ["DELETE FROM ulabel", "SELECT 1; DROP TABLE ulabel", "CREATE TABLE x AS SELECT 1"]:
+        with pytest.raises(ReadOnlyQueryError):
+            ds.query(sql)
+    assert lc.ULabel.filter().count() == 0 and instance.backend.table_names()
+    with pytest.raises(lc.ValidationError, match="DataFrame"):
+        lc.Dataset({"a": 1}, name="bad")
+    with pytest.raises(lc.ValidationError, match="format"):
+        lc.Dataset(CELLS, name="bad", format="csv")
+
+
+def test_save_modes(instance):
+    lc.Dataset(CELLS, name="m").save()
+    appended = lc.Dataset(MORE, name="m").save(mode="append")
+    assert appended.version == "1" and appended.n_rows == 4
+    replaced = lc.Dataset(MORE, name="m").save(mode="overwrite")
+    assert replaced.version == "2" and replaced.n_rows == 1
+
+
+def test_dataset_of_files(instance, tmp_path):
+    f1 = lc.File(CELLS, key="runs/a.parquet").save()
+    f2 = lc.File(MORE, key="runs/b.parquet").save()
+    ds = lc.Dataset([f1, f2], name="runs").save()
+    assert ds.format == "files" and sorted(f.key for f in ds.files) == [
+        "runs/a.parquet",
+        "runs/b.parquet",
+    ]
+    assert ds.query("SELECT count(*) AS n FROM self")["n"][0] == 4
+    assert sorted(ds.load()["n_genes"]) == [5, 10, 20, 30]
+    csv = tmp_path / "x.csv"
+    csv.write_text("a\n1\n")
+    with pytest.raises(lc.ValidationError, match="parquet"):
+        lc.Dataset([lc.File(csv).save()], name="bad")
+
+
+def test_independent_readers_agree(duck_instance):
+    import polars as pl
+    from deltalake import DeltaTable
+
+    ds = lc.Dataset(CELLS, name="interop").save()
+    ds.append(MORE)
+    table = DeltaTable(ds.path)
+    assert table.version() == 1
+    assert [h["operation"] for h in table.history()] == ["WRITE", "WRITE"]
+    assert DeltaTable(ds.path, version=0).to_pyarrow_table().num_rows == 3
+    assert pl.read_delta(ds.path, version=0).height == 3
+    assert pl.read_delta(ds.path).height == 4
+    import duckdb
+
+    from catalog_sql.extensions import load_extension
+
+    con = duckdb.connect()
+    load_extension(con, "delta")
+    path = ds.path.replace("'", "''")
+    assert con.execute(f"SELECT count(*) FROM delta_scan('{path}')").fetchone()[0] == 4
+    assert {
+        p.name
+        for p in __import__("pathlib").Path(ds.path).iterdir()
+        if not p.name.endswith(".parquet")
+    } == {"_delta_log"}
+
+
+def test_duckdb_shell_reads_views(duck_instance):
+    """The README's shell session: registries and datasets by name, offline."""
+    lc.ULabel(name="T cell").save()
+    lc.Dataset(CELLS, name="cell-qc").save()
+    catalog = duck_instance.path / "catalog.duckdb"
+    lc.disconnect()  # the shell needs the file to itself
+    sql = "SELECT count(*) AS n FROM ds_cell_qc; SELECT name FROM ulabel;"
+    out = subprocess.run(["duckdb", "-readonly", "-csv", str(catalog), "-c", sql],
+                         capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == ["n", "3", "name", "T cell"]
+
+
+def test_s3_delta_dataset(s3_bucket):
+    url, options = s3_bucket
+    lc.init(storage=f"{url}/lake", name="s3lake", storage_options=options)
+    ds = lc.Dataset(CELLS, name="remote").save()
+    v1 = ds.append(MORE)
+    assert ds.path.startswith(url)
+    assert v1.load(version=0).shape == (3, 2)
+    assert ds.query("SELECT sum(n_genes) AS s FROM self")["s"][0] == 65
