@@ -356,6 +356,16 @@ def format_table(columns: list[str], rows: list[dict], max_width: int = 40) -> s
     return "\n".join(lines) + ("" if rows else "\n(no records)")
 
 
+def _register_data_commands() -> None:
+    from .cli_data import dataset, sql
+
+    cli.add_command(dataset)
+    cli.add_command(sql)
+
+
+_register_data_commands()
+
+
 def main() -> None:
     """Console entry point."""
     cli(prog_name="lakecat")

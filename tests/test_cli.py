@@ -38,6 +38,23 @@ def test_executable_main_flow(tmp_path, backend_name):
     bad = run("ls", "ulabel", "--filter", "nmae=x")
     assert bad.returncode == 1
     assert "Did you mean 'name'" in bad.stderr and "Traceback" not in bad.stderr
+    folder = tmp_path / "incoming"
+    folder.mkdir()
+    (folder / "cells.csv").write_text("cell_type,n_genes\nT,10\nB,20\n")
+    (folder / "more.csv").write_text("cell_type,n_genes\nNK,5\n")
+    ingested = run("ingest", str(folder), "--recursive", "--key", "raw")
+    assert "2 new, 0 already registered, 0 failed" in ingested.stdout, ingested.stderr
+    created = run("dataset", "create", "cell-qc", str(folder / "cells.csv"))
+    assert "version 0: 2 rows" in created.stdout, created.stderr
+    appended = run("dataset", "append", "cell-qc", str(folder / "more.csv"))
+    assert "version 1, 3 rows" in appended.stdout, appended.stderr
+    versions = json.loads(run("dataset", "versions", "cell-qc", "--format", "json").stdout)
+    assert [(v["version"], v["rows"]) for v in versions] == [(0, 2), (1, 3)]
+    rows = run("sql", "SELECT key FROM file ORDER BY key", "--format", "csv")
+    assert rows.stdout.split() == ["key", "raw/cells.csv", "raw/more.csv"], rows.stderr
+    uid = versions[-1]["uid"]
+    shown = run("show", uid)
+    assert "cell-qc" in shown.stdout and "APPEND" in shown.stdout, shown.stderr
     if backend_name == "postgres":
         from lakecat.instance import connect
 
@@ -84,12 +101,57 @@ def test_demo_runs(tmp_path):
     assert (tmp_path / "demo" / ".lakecat" / "catalog.duckdb").exists()
 
 
-@pytest.mark.parametrize("command", sorted(cli.commands))
-def test_every_command_has_help_and_is_in_readme(command):
-    result = CliRunner().invoke(cli, [command, "--help"])
+def _all_commands() -> list[list[str]]:
+    import click
+
+    found = []
+    for name, command in sorted(cli.commands.items()):
+        found.append([name])
+        if isinstance(command, click.Group):
+            found += [[name, sub] for sub in sorted(command.commands)]
+    return found
+
+
+@pytest.mark.parametrize("words", _all_commands(), ids=" ".join)
+def test_every_command_has_help_and_is_in_readme(words):
+    result = CliRunner().invoke(cli, [*words, "--help"])
     assert result.exit_code == 0
     assert "Example" in result.output
-    assert re.search(rf"lakecat {command}\b", README.read_text()), command
+    assert re.search(rf"lakecat {' '.join(words)}\b", README.read_text()), words
+
+
+def test_dataset_and_sql_errors(tmp_path):
+    runner = CliRunner()
+    runner.invoke(cli, ["init", "--storage", str(tmp_path / "s")])
+    data = tmp_path / "d.tsv"
+    data.write_text("a\tb\n1\tx\n")
+    ok = runner.invoke(cli, ["dataset", "create", "t", str(data), "--format", "parquet"])
+    assert ok.exit_code == 0 and "version 0: 1 rows" in ok.output
+    again = runner.invoke(cli, ["dataset", "create", "t", str(data)])
+    assert again.exit_code == 1 and "exists" in again.output
+    wrong = tmp_path / "w.csv"
+    wrong.write_text("z\n1\n")
+    mismatch = runner.invoke(cli, ["dataset", "append", "t", str(wrong)])
+    assert mismatch.exit_code == 1 and "missing columns: a, b" in mismatch.output
+    merged = runner.invoke(cli, ["dataset", "append", "t", str(wrong), "--merge"])
+    assert merged.exit_code == 0 and "version 1, 2 rows" in merged.output
+    piped = runner.invoke(cli, ["dataset", "append", "t", "-", "--merge"], input="a,b\n2,y\n")
+    assert piped.exit_code == 0 and "version 2, 3 rows" in piped.output
+    shown = runner.invoke(cli, ["dataset", "show", "t", "--version", "0"])
+    assert shown.output.split()[:4] == ["a", "b", "-", "-"]
+    out = tmp_path / "t.parquet"
+    assert runner.invoke(cli, ["dataset", "export", "t", str(out)]).exit_code == 0
+    import pyarrow.parquet as pq
+
+    assert pq.read_table(out).num_rows == 3
+    bad_out = runner.invoke(cli, ["dataset", "export", "t", str(tmp_path / "t.xlsx")])
+    assert bad_out.exit_code == 1 and ".parquet or .csv" in bad_out.output
+    no_version = runner.invoke(cli, ["dataset", "show", "t", "--version", "9"])
+    assert no_version.exit_code == 1 and "available: [0, 1, 2]" in no_version.output
+    result = runner.invoke(cli, ["sql", "SELECT count(*) AS n FROM ds_t", "--format", "csv"])
+    assert result.output.split() == ["n", "3"]
+    broken = runner.invoke(cli, ["sql", "SELEC 1"])
+    assert broken.exit_code == 1 and broken.output.startswith("Error: SQL error: Parser Error")
 
 
 def test_file_commands(tmp_path):
