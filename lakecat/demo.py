@@ -30,6 +30,21 @@ def _demo_files(lc, run, echo):
     return v2
 
 
+def _demo_dataset(lc, echo) -> None:
+    """A Delta dataset: create, append, time travel, query in place."""
+    import pandas as pd
+
+    qc = pd.DataFrame({"cell_type": ["T cell", "B cell", "T cell"], "n_genes": [1200, 950, 1430]})
+    ds = lc.Dataset(qc, name="cell-qc", description="QC per cell").save()
+    ds.append(pd.DataFrame({"cell_type": ["NK cell"], "n_genes": [800]}))
+    echo(">>> ds = lc.Dataset(qc, name='cell-qc').save(); ds.append(nk)")
+    echo(ds.versions()[["version", "rows", "operation"]].to_string(index=False))
+    echo(f">>> ds.load(version=0).shape  # time travel\n{ds.load(version=0).shape}")
+    sql = "SELECT cell_type, avg(n_genes) AS mean_genes FROM self GROUP BY 1 ORDER BY 1"
+    echo(f">>> ds.query({sql!r})\n{ds.query(sql).to_string(index=False)}")
+    echo(f"# Delta table at {ds.path}; in the DuckDB shell: SELECT * FROM ds_cell_qc\n")
+
+
 def run_demo(path: str = "./lakecat-demo", *, echo: Callable[[str], None] = print) -> None:
     """Create an instance at ``path``, save labels, filter, search; print the SQL."""
     import lakecat as lc
@@ -51,6 +66,7 @@ def run_demo(path: str = "./lakecat-demo", *, echo: Callable[[str], None] = prin
     transform = lc.Transform(name="demo pipeline", type="pipeline").save()
     run = lc.Run(transform=transform, status="completed", params={"threshold": 0.5}).save()
     file = _demo_files(lc, run, echo)
+    _demo_dataset(lc, echo)
     file.ulabels.add(labels[2], labels[4])
     echo("# linked the File to a Run of 'demo pipeline' and labelled it 'T cell', 'CD8+ T cell'\n")
 
@@ -79,5 +95,8 @@ def run_demo(path: str = "./lakecat-demo", *, echo: Callable[[str], None] = prin
     echo(f"  lakecat show {file.uid}")
     echo(f"  lakecat stage {file.uid}")
     echo("  lakecat gc            # dry run: lists blobs no record points at")
+    echo("  lakecat dataset create cell-qc cells.csv; lakecat dataset append cell-qc more.csv")
+    echo("  lakecat dataset versions cell-qc; lakecat dataset show cell-qc --version 0")
+    echo('  lakecat sql "SELECT cell_type, count(*) FROM ds_cell_qc GROUP BY 1"')
     echo(f'  duckdb -readonly {instance.path / "catalog.duckdb"} "SELECT name FROM ulabel LIMIT 5"')
     lc.disconnect()

@@ -59,6 +59,9 @@ LEGEND_H = 38.0
 LABEL_MAX = 28  # characters shown before truncation with an ellipsis
 DETAIL_MAX = 34
 SWEEPS = 4  # barycenter down+up sweeps
+MIN_FONT = 11.0  # px; long labels shrink down to this size
+_TEXT_ROOM = NODE_W - 16  # px available for a line of text inside a node
+_BOLD_EM, _PLAIN_EM = 0.62, 0.56  # rough average glyph widths (fraction of the font size)
 
 KINDS = ("transform", "run", "file", "dataset")
 _COLOURS = {  # kind -> (fill, stroke)
@@ -459,19 +462,34 @@ def _node_tooltip(node: Node) -> str:
 
 def _node_texts(node: Node) -> list[str]:
     """Label (and detail) ``<text>`` elements, centred in the node box."""
-    shift = 4.0 if node.kind == "dataset" else 0.0  # below the cylinder's top face
+    shift = 5.0 if node.kind == "dataset" else 0.0  # below the cylinder's top face
     middle = f'x="{_num(NODE_W / 2)}" text-anchor="middle"'
-    label = _esc(_truncate(node.label, LABEL_MAX))
+    label = _truncate(node.label, LABEL_MAX)
+    bold = f'{_fit(label, 13, _BOLD_EM)} font-weight="600"'
     if not node.detail:
         y = NODE_H / 2 + 4.5 + shift
-        return [f'<text {middle} y="{_num(y)}" font-size="13" font-weight="600">{label}</text>']
-    detail = _esc(_truncate(node.detail, DETAIL_MAX))
+        return [f'<text {middle} y="{_num(y)}" {bold}>{_esc(label)}</text>']
+    detail = _truncate(node.detail, DETAIL_MAX)
+    small = f'{_fit(detail, 11, _PLAIN_EM)} fill="#4b5563"'
     return [
-        f'<text {middle} y="{_num(NODE_H / 2 - 3 + shift)}" font-size="13" '
-        f'font-weight="600">{label}</text>',
-        f'<text {middle} y="{_num(NODE_H / 2 + 13 + shift)}" font-size="11" '
-        f'fill="#4b5563">{detail}</text>',
+        f'<text {middle} y="{_num(NODE_H / 2 - 3 + shift)}" {bold}>{_esc(label)}</text>',
+        f'<text {middle} y="{_num(NODE_H / 2 + 13 + shift)}" {small}>{_esc(detail)}</text>',
     ]
+
+
+def _font_size(text: str, size: float, em: float) -> float:
+    """``size`` shrunk (down to 11 px) so ``text`` of average glyph width ``em`` fits a node."""
+    needed = len(text) * size * em
+    return size if needed <= _TEXT_ROOM else max(MIN_FONT, size * _TEXT_ROOM / needed)
+
+
+def _fit(text: str, size: float, em: float) -> str:
+    """Font-size attribute fitting ``text`` into a node, squeezed with ``textLength`` if needed."""
+    fitted = _font_size(text, size, em)
+    attrs = f'font-size="{_num(fitted)}"'
+    if len(text) * fitted * em > _TEXT_ROOM:
+        attrs += f' textLength="{_num(_TEXT_ROOM)}" lengthAdjust="spacingAndGlyphs"'
+    return attrs
 
 
 def _svg_node(node: Node, centre: Point, highlighted: bool) -> str:
@@ -678,7 +696,8 @@ def render_png(
     ax.set_ylim(height, 0)
     ax.axis("off")
     _mpl_draw(ax, plan, (MARGIN, top), title, highlight)
-    FigureCanvasAgg(fig).print_png(str(path), dpi=dpi)
+    FigureCanvasAgg(fig)
+    fig.savefig(path, format="png", dpi=dpi)
 
 
 def _mpl_draw(ax, plan: _Plan, offset: Point, title: str | None, highlight: str | None):
