@@ -208,6 +208,22 @@ def _longest_path_layers(ids: list[str], dag: Iterable[tuple[str, str]]) -> dict
     return layer
 
 
+def _tuck_sources(layer: dict[str, int], dag: Iterable[tuple[str, str]]) -> None:
+    """Move each source (in place) to just before its earliest successor.
+
+    Inputs such as a transform or a raw file then sit next to the run that uses them instead
+    of at the far left with a long edge; the layers of all other nodes are unchanged.
+    """
+    earliest: dict[str, int] = {}
+    has_pred: dict[str, None] = {}
+    for source, target in dag:
+        earliest[source] = min(earliest.get(source, layer[target]), layer[target])
+        has_pred[target] = None
+    for node, first_use in earliest.items():
+        if node not in has_pred:
+            layer[node] = first_use - 1
+
+
 def _add_waypoints(
     layer: dict[str, int], dag: Iterable[tuple[str, str]]
 ) -> dict[tuple[str, str], list[str]]:
@@ -309,6 +325,7 @@ def _plan(nodes: Iterable[Node], edges: Iterable[tuple[str, str]]) -> _Plan:
     ids = list(by_id)
     dag = _acyclic(ids, unique)
     layer = _longest_path_layers(ids, dag)
+    _tuck_sources(layer, dag)
     routes = _add_waypoints(layer, dag)
     orders = _order_layers(layer, routes)
     pos = _coordinates(orders, by_id)
@@ -318,8 +335,10 @@ def _plan(nodes: Iterable[Node], edges: Iterable[tuple[str, str]]) -> _Plan:
 def layout(nodes: Sequence[Node], edges: Iterable[tuple[str, str]]) -> dict[str, Point]:
     """Place a lineage graph in left-to-right layers.
 
-    A node's layer is the length of the longest path reaching it from a source; within a
-    layer nodes are ordered by the barycenter of their neighbours to reduce crossings.
+    A node's layer is the length of the longest path reaching it from a source, except that
+    a source is placed just before its earliest successor (so a transform sits next to its
+    run); within a layer nodes are ordered by the barycenter of their neighbours to reduce
+    crossings, and edges that skip layers reserve a slot in each layer they cross.
     Cycles are broken deterministically (a cycle-closing edge is reversed for layering),
     self-loops are ignored for layering and isolated nodes sit in the first layer.
 
@@ -346,37 +365,53 @@ def layout(nodes: Sequence[Node], edges: Iterable[tuple[str, str]]) -> dict[str,
 # --------------------------------------------------------------------------- edge geometry
 
 
-def _route_points(plan: _Plan, source: str, target: str) -> list[Point]:
-    """Anchor points of one input edge: out of one side of the source, into the target.
+Anchor = tuple[Point, Point]  # a point on an edge and the edge's direction there
 
-    Forward edges leave the source's right side and enter the target's left side; reversed
-    (cycle-closing) edges run right to left. Waypoints contribute a straight run across their
-    column so the edge never cuts through a node.
+
+def _anchors(plan: _Plan, source: str, target: str) -> list[Anchor]:
+    """Points an input edge passes through, each with the edge's direction at that point.
+
+    Forward edges leave the source's right side and enter the target's left side. Reversed
+    (cycle-closing) edges run right to left from the source's bottom into the target's
+    bottom, so they are not mistaken for forward edges. Waypoints contribute a straight run
+    across their column, so an edge never cuts through a node.
     """
     forward = (source, target) in plan.dag
     ids = plan.routes[(source, target)] if forward else plan.routes[(target, source)][::-1]
-    side = NODE_W / 2 if forward else -NODE_W / 2
     (x0, y0), (x1, y1) = plan.pos[source], plan.pos[target]
-    points = [(x0 + side, y0)]
+    side = NODE_W / 2 if forward else -NODE_W / 2
+    along = (1.0 if forward else -1.0, 0.0)
+    below = (0.0, 1.0)
+    anchors = [((x0 + side, y0), along) if forward else ((x0, y0 + NODE_H / 2), below)]
     for waypoint in ids[1:-1]:
         x, y = plan.pos[waypoint]
-        points += [(x - side, y), (x + side, y)]
-    return points + [(x1 - side, y1)]
+        anchors += [((x - side, y), along), ((x + side, y), along)]
+    end = ((x1 - side, y1), along) if forward else ((x1, y1 + NODE_H / 2), (0.0, -1.0))
+    return anchors + [end]
 
 
 def _edge_segments(plan: _Plan, source: str, target: str) -> list[Segment]:
     """Path segments of one edge: smooth curves between columns, straight across waypoints."""
     if source == target:
         return _self_loop(plan.pos[source])
-    points = _route_points(plan, source, target)
-    segments: list[Segment] = [("M", (points[0],))]
-    for i, ((xa, ya), (xb, yb)) in enumerate(zip(points, points[1:])):
+    anchors = _anchors(plan, source, target)
+    segments: list[Segment] = [("M", (anchors[0][0],))]
+    for i, (a, b) in enumerate(zip(anchors, anchors[1:])):
         if i % 2:  # odd steps cross a waypoint column
-            segments.append(("L", ((xb, yb),)))
+            segments.append(("L", (b[0],)))
         else:
-            dx = (xb - xa) / 2
-            segments.append(("C", ((xa + dx, ya), (xb - dx, yb), (xb, yb))))
+            segments.append(("C", _controls(a, b) + (b[0],)))
     return segments
+
+
+def _controls(a: Anchor, b: Anchor) -> tuple[Point, Point]:
+    """Bezier control points leaving ``a`` and entering ``b`` along their directions."""
+    (xa, ya), (dxa, dya) = a
+    (xb, yb), (dxb, dyb) = b
+    reach = max(abs(xb - xa) / 2, 20.0)
+    ka = reach if dxa else 40.0
+    kb = reach if dxb else 40.0
+    return (xa + dxa * ka, ya + dya * ka), (xb - dxb * kb, yb - dyb * kb)
 
 
 def _self_loop(centre: Point) -> list[Segment]:
@@ -561,10 +596,43 @@ def _marker_id(plan: _Plan, title: str | None, highlight: str | None) -> str:
 def _graph_size(plan: _Plan) -> Point:
     """Width and height of the drawing area holding nodes and waypoints."""
     if not plan.pos:
-        return 0.0, 0.0
+        return 180.0, 24.0  # room for the "(empty lineage graph)" note
     width = len(plan.orders) * (NODE_W + LAYER_GAP) - LAYER_GAP
     half = {n: (NODE_H if n in plan.nodes else WAYPOINT_H) / 2 for n in plan.pos}
     return width, max(y + half[n] for n, (_, y) in plan.pos.items())
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """Where the parts of a picture go, in pixels."""
+
+    origin: Point  # top left of the graph area (layout coordinates start here)
+    legend_y: float
+    width: float
+    height: float
+
+
+def _frame(plan: _Plan, title: str | None, legend_w: float) -> _Frame:
+    """Size the picture: title, graph (with room for loops and back edges), legend."""
+    loops_above = any(s == t for s, t in plan.edges)
+    arcs_below = any(s != t and (s, t) not in plan.dag for s, t in plan.edges)
+    top = MARGIN + (TITLE_H if title else 0.0) + (34.0 if loops_above else 0.0)
+    graph_w, graph_h = _graph_size(plan)
+    legend_y = top + graph_h + (34.0 if arcs_below else 18.0)
+    width = 2 * MARGIN + max(
+        graph_w + (24.0 if loops_above else 0.0), legend_w, 9.0 * len(title or "")
+    )
+    return _Frame((MARGIN, top), legend_y, width, legend_y + LEGEND_H)
+
+
+def _checked_plan(
+    nodes: Iterable[Node], edges: Iterable[tuple[str, str]], highlight: str | None
+) -> _Plan:
+    """:func:`_plan`, also rejecting a ``highlight`` that is not a node id."""
+    plan = _plan(nodes, edges)
+    if highlight is not None and highlight not in plan.nodes:
+        raise ValueError(f"highlight {highlight!r} is not a node id")
+    return plan
 
 
 def _svg_document(width: float, height: float, body: list[str]) -> LineageSVG:
@@ -604,33 +672,31 @@ def render_svg(
     Raises:
         ValueError: Duplicate node ids, an edge to an unknown node, or an unknown ``highlight``.
     """
-    nodes = list(nodes)
-    plan = _plan(nodes, edges)
-    if highlight is not None and highlight not in plan.nodes:
-        raise ValueError(f"highlight {highlight!r} is not a node id")
-    top = MARGIN + (TITLE_H if title else 0.0)
-    graph_w, graph_h = _graph_size(plan)
-    legend, legend_w = _svg_legend(_legend_kinds(nodes), MARGIN, top + graph_h + 18)
+    plan = _checked_plan(nodes, edges, highlight)
+    kinds = _legend_kinds(plan.nodes.values())
+    legend_w = _svg_legend(kinds, 0.0, 0.0)[1]
+    frame = _frame(plan, title, legend_w)
     marker = _marker_id(plan, title, highlight)
     body = [_marker(marker)]
     if title:
         body.append(_svg_title(title))
     if not plan.nodes:
-        body.append(
-            f'<text x="{_num(MARGIN)}" y="{_num(top + 16)}" font-size="13">'
-            "(empty lineage graph)</text>"
-        )
-        graph_w, graph_h = 180.0, 24.0
-    edges_svg = [_svg_edge(plan, s, t, (MARGIN, top), marker) for s, t in plan.edges]
-    body.append(f'<g class="edges">{"".join(edges_svg)}</g>')
-    nodes_svg = [
-        _svg_node(n, _shift(plan.pos[n.id], MARGIN, top), n.id == highlight)
-        for n in plan.nodes.values()
+        x, y = frame.origin
+        note = "(empty lineage graph)"
+        body.append(f'<text x="{_num(x)}" y="{_num(y + 16)}" font-size="13">{note}</text>')
+    body += _svg_graph(plan, frame.origin, marker, highlight)
+    body.append(_svg_legend(kinds, MARGIN, frame.legend_y)[0])
+    return _svg_document(frame.width, frame.height, body)
+
+
+def _svg_graph(plan: _Plan, origin: Point, marker: str, highlight: str | None) -> list[str]:
+    """The edge group (drawn first, underneath) and the node group."""
+    edges = [_svg_edge(plan, s, t, origin, marker) for s, t in plan.edges]
+    nodes = [
+        _svg_node(node, _shift(plan.pos[node.id], *origin), node.id == highlight)
+        for node in plan.nodes.values()
     ]
-    body += [f'<g class="nodes">{"".join(nodes_svg)}</g>', legend]
-    width = 2 * MARGIN + max(graph_w, legend_w, 9.0 * len(title or ""))
-    height = top + graph_h + 18 + LEGEND_H
-    return _svg_document(width, height, body)
+    return [f'<g class="edges">{"".join(edges)}</g>', f'<g class="nodes">{"".join(nodes)}</g>']
 
 
 def _shift(point: Point, dx: float, dy: float) -> Point:
@@ -683,33 +749,35 @@ def render_png(
             "render_png needs matplotlib: pip install matplotlib "
             "(render_svg and to_text work without it)"
         ) from exc
-    plan = _plan(nodes, edges)
-    if highlight is not None and highlight not in plan.nodes:
-        raise ValueError(f"highlight {highlight!r} is not a node id")
-    top = MARGIN + (TITLE_H if title else 0.0)
-    graph_w, graph_h = _graph_size(plan)
-    width = 2 * MARGIN + max(graph_w, 180.0, 9.0 * len(title or ""))
-    height = top + max(graph_h, 24.0) + MARGIN
-    fig = Figure(figsize=(width / 100, height / 100), dpi=100)
+    plan = _checked_plan(nodes, edges, highlight)
+    frame = _frame(plan, title, 120.0 * len(_legend_kinds(plan.nodes.values())))
+    width, height = frame.width, frame.height
+    fig = Figure(figsize=(width / 100, height / 100), dpi=100, facecolor="white")
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_xlim(0, width)
     ax.set_ylim(height, 0)
     ax.axis("off")
-    _mpl_draw(ax, plan, (MARGIN, top), title, highlight)
+    _mpl_draw(ax, plan, frame.origin, title, highlight)
     FigureCanvasAgg(fig)
-    fig.savefig(path, format="png", dpi=dpi)
+    fig.savefig(path, format="png", dpi=dpi, facecolor="white")
+
+
+_PT = 0.72  # font size in points per SVG pixel (1 px = 1/100 inch in render_png)
 
 
 def _mpl_draw(ax, plan: _Plan, offset: Point, title: str | None, highlight: str | None):
-    """Draw title, edges and nodes of ``plan`` on matplotlib axes in SVG pixel units."""
+    """Draw title, edges, nodes and legend of ``plan`` on axes measured in SVG pixels."""
     if title:
-        ax.text(MARGIN, MARGIN + 16, " ".join(title.split()), fontsize=16 * 0.72, weight="bold")
+        ax.text(MARGIN, MARGIN + 16, " ".join(title.split()), fontsize=16 * _PT, weight="bold")
     if not plan.nodes:
-        ax.text(offset[0], offset[1] + 16, "(empty lineage graph)", fontsize=13 * 0.72)
+        ax.text(offset[0], offset[1] + 16, "(empty lineage graph)", fontsize=13 * _PT)
     for source, target in plan.edges:
         _mpl_edge(ax, plan, source, target, offset)
     for node in plan.nodes.values():
-        _mpl_node(ax, node, _shift(plan.pos[node.id], *offset), node.id == highlight)
+        centre = _shift(plan.pos[node.id], *offset)
+        _mpl_box(ax, node.kind, centre, node.id == highlight)
+        _mpl_labels(ax, node, centre)
+    _mpl_legend(ax, _legend_kinds(plan.nodes.values()))
 
 
 def _mpl_edge(ax, plan: _Plan, source: str, target: str, offset: Point) -> None:
@@ -723,69 +791,70 @@ def _mpl_edge(ax, plan: _Plan, source: str, target: str, offset: Point) -> None:
         verts += [_shift(p, *offset) for p in points]
         codes += codes_for[command]
     backward = source != target and (source, target) not in plan.dag
-    arrow = FancyArrowPatch(
-        path=Path(verts, codes),
-        arrowstyle="-|>",
-        mutation_scale=12,
-        color=_EDGE_COLOUR,
-        linewidth=1.2,
-        linestyle="--" if backward else "-",
-        shrinkA=0,
-        shrinkB=0,
+    style = {"color": _EDGE_COLOUR, "linewidth": 1.2, "linestyle": "--" if backward else "-"}
+    ax.add_patch(
+        FancyArrowPatch(
+            path=Path(verts, codes),
+            arrowstyle="-|>",
+            mutation_scale=12,
+            shrinkA=0,
+            shrinkB=0,
+            **style,
+        )
     )
-    ax.add_patch(arrow)
 
 
-def _mpl_node(ax, node: Node, centre: Point, highlighted: bool) -> None:
-    """One node box with its label and detail line."""
+def _mpl_box(ax, kind: str, centre: Point, highlighted: bool) -> None:
+    """A node box: rounded (transform), pill (run), double border (dataset) or plain."""
     from matplotlib.patches import FancyBboxPatch
 
-    fill, stroke = _COLOURS.get(node.kind, _NEUTRAL)
+    fill, stroke = _COLOURS.get(kind, _NEUTRAL)
     x, y = centre[0] - NODE_W / 2, centre[1] - NODE_H / 2
-    radius = {"transform": NODE_H / 5, "run": NODE_H / 2}.get(node.kind, 0.0)
+    radius = {"transform": NODE_H / 5, "run": NODE_H / 2}.get(kind, 0.0)
     style = f"round,pad=0,rounding_size={radius}" if radius else "square,pad=0"
-    ax.add_patch(
-        FancyBboxPatch(
-            (x, y),
-            NODE_W,
-            NODE_H,
-            boxstyle=style,
-            facecolor=fill,
-            edgecolor=stroke,
-            linewidth=2.5 if highlighted else 1.0,
-        )
-    )
-    if node.kind == "dataset":  # double border
-        ax.add_patch(
-            FancyBboxPatch(
-                (x + 3, y + 3),
-                NODE_W - 6,
-                NODE_H - 6,
-                boxstyle=style,
-                facecolor="none",
-                edgecolor=stroke,
-                linewidth=0.8,
-            )
-        )
+    paint = {"boxstyle": style, "edgecolor": stroke}
+    width = 2.5 if highlighted else 1.0
+    ax.add_patch(FancyBboxPatch((x, y), NODE_W, NODE_H, facecolor=fill, lw=width, **paint))
+    if kind == "dataset":
+        inner = (x + 3, y + 3), NODE_W - 6, NODE_H - 6
+        ax.add_patch(FancyBboxPatch(*inner, facecolor="none", lw=0.8, **paint))
+
+
+def _mpl_labels(ax, node: Node, centre: Point) -> None:
+    """The node's (possibly truncated and shrunk) label and detail line."""
+    label = _truncate(node.label, LABEL_MAX)
+    size = _font_size(label, 13, _BOLD_EM) * _PT
     label_y = centre[1] - (7 if node.detail else 0)
-    ax.text(
-        centre[0],
-        label_y,
-        _truncate(node.label, LABEL_MAX),
-        ha="center",
-        va="center",
-        fontsize=13 * 0.72,
-        weight="semibold",
-    )
+    ax.text(centre[0], label_y, label, ha="center", va="center", fontsize=size, weight="bold")
     if node.detail:
+        detail = _truncate(node.detail, DETAIL_MAX)
+        size = _font_size(detail, 11, _PLAIN_EM) * _PT
         ax.text(
             centre[0],
             centre[1] + 10,
-            _truncate(node.detail, DETAIL_MAX),
+            detail,
             ha="center",
             va="center",
-            fontsize=11 * 0.72,
+            fontsize=size,
             color="#4b5563",
+        )
+
+
+def _mpl_legend(ax, kinds: list[str]) -> None:
+    """A one-row legend of kinds below the graph."""
+    from matplotlib.patches import Patch
+
+    colours = [_COLOURS.get(kind, _NEUTRAL) for kind in kinds]
+    handles = [Patch(facecolor=f, edgecolor=e, label=k) for k, (f, e) in zip(kinds, colours)]
+    if handles:
+        anchor = (MARGIN / ax.get_xlim()[1] - 0.01, 0.0)
+        ax.legend(
+            handles=handles,
+            loc="lower left",
+            bbox_to_anchor=anchor,
+            ncol=len(handles),
+            frameon=False,
+            fontsize=12 * _PT,
         )
 
 

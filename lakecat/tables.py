@@ -150,19 +150,31 @@ def scan(where: Any, kind: str, version: int | None = None) -> str:
     return f"read_parquet({lit(where.rstrip('/') + '/*.parquet')})"
 
 
+_CONNECTIONS: dict[tuple, Any] = {}
+
+
 def connection(where: Any, kind: str, options: dict):
-    """An in-memory DuckDB connection able to read ``where`` (delta / httpfs loaded)."""
+    """An in-memory DuckDB connection able to read ``where`` (delta / httpfs loaded).
+
+    Connections are kept per (needs delta, remote, options) for the process: loading the
+    extensions costs ~0.1 s, a query over a small table a few milliseconds.
+    """
     import duckdb
 
     from catalog_sql.extensions import NO_DOWNLOADS, load_extension
 
-    con = duckdb.connect(config=dict(NO_DOWNLOADS))
-    if kind == "delta":
-        load_extension(con, "delta")
     first = where[0] if isinstance(where, list) else where
-    if "://" in first:
-        load_extension(con, "httpfs")
-        _s3_secret(con, options)
+    remote = "://" in first
+    key = (kind == "delta", remote, tuple(sorted(options.items())) if remote else ())
+    con = _CONNECTIONS.get(key)
+    if con is None:
+        con = duckdb.connect(config=dict(NO_DOWNLOADS))
+        if kind == "delta":
+            load_extension(con, "delta")
+        if remote:
+            load_extension(con, "httpfs")
+            _s3_secret(con, options)
+        _CONNECTIONS[key] = con
     return con
 
 
@@ -204,9 +216,11 @@ def check_select(sql: str) -> None:
 
 def query(sql: str, where: Any, kind: str, version: int, options: dict):
     """Run a SELECT with the dataset bound to the name ``self``; returns pandas."""
-    con = connection(where, kind, options)
+    con = connection(where, kind, options).cursor()
     try:
-        con.execute(f"CREATE TEMP VIEW self AS SELECT * FROM {scan(where, kind, version)}")
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW self AS SELECT * FROM {scan(where, kind, version)}"
+        )
         return con.execute(sql).to_arrow_table().to_pandas()
     finally:
         con.close()
