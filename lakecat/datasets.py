@@ -324,20 +324,21 @@ class DatasetMixin:
 
         return current().storage_root.options
 
-    def _sources(self, version: int | None) -> tuple[str, Any]:
+    def _sources(self, version: int | None):
+        """(record of that version, reader kind, what to read)."""
         from . import tables
 
         record = self._record_for(version)
         if record.format == "files":
-            return "files", [f.path for f in record.files.order_by("id").list()]
-        return record.format, tables.location(record._url(), record.format, record.delta_version)
+            return record, "files", [f.path for f in record.files.order_by("id").list()]
+        where = tables.location(record._url(), record.format, record.delta_version)
+        return record, record.format, where
 
     def to_arrow(self, version: int | None = None):
         """The table (at ``version``, default latest) as a pyarrow Table."""
         from . import tables
 
-        kind, where = self._sources(version)
-        record = self._record_for(version)
+        record, kind, where = self._sources(version)
         return tables.read(where, kind, record.delta_version, self._options())
 
     def load(self, version: int | None = None):
@@ -362,16 +363,14 @@ class DatasetMixin:
         from . import tables
 
         tables.check_select(sql)
-        kind, where = self._sources(version)
-        record = self._record_for(version)
+        record, kind, where = self._sources(version)
         return tables.query(sql, where, kind, record.delta_version, self._options())
 
     def backed(self, version: int | None = None):
         """A lazy DuckDB relation over the table (nothing is loaded until you fetch)."""
         from . import tables
 
-        kind, where = self._sources(version)
-        record = self._record_for(version)
+        record, kind, where = self._sources(version)
         return tables.relation(where, kind, record.delta_version, self._options())
 
     @property
@@ -411,7 +410,7 @@ def _refresh_view(record) -> None:
     instance = current()
     if instance.backend.name != "duckdb":
         return
-    kind, where = record._sources(None)
+    _, kind, where = record._sources(None)
     try:
         tables.create_view(instance.backend, view_name(record.name), where, kind)
     except LakecatError:

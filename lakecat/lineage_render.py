@@ -6,9 +6,10 @@ document (shown inline by Jupyter), :func:`to_text` a terminal rendering, and
 :func:`render_png` the same picture through matplotlib when that happens to be installed.
 
 The layout is a small Sugiyama-style pipeline: break cycles, assign each node the layer of its
-longest path from a source, route edges that skip layers through invisible waypoints, then
-order each layer by the barycenter of its neighbours (a few sweeps, keeping the ordering with
-the fewest crossings). Flow is left to right. Every step is deterministic.
+longest path from a source (sources themselves move next to their first consumer), route
+edges that skip layers through invisible waypoints, then order each layer by the barycenter
+of its neighbours (a few sweeps, keeping the ordering with the fewest crossings). Flow is
+left to right. Every step is deterministic.
 
 Example:
     >>> nodes = [
@@ -582,7 +583,7 @@ def _marker(marker_id: str) -> str:
     """The arrowhead definition shared by all edges."""
     return (
         f'<defs><marker id="{marker_id}" viewBox="0 0 10 10" refX="9" refY="5" '
-        f'markerWidth="8" markerHeight="8" orient="auto-start-reverse">'
+        f'markerWidth="8" markerHeight="8" orient="auto">'
         f'<path d="M0,0 L10,5 L0,10 z" fill="{_EDGE_COLOUR}"/></marker></defs>'
     )
 
@@ -657,8 +658,8 @@ def render_svg(
 
     Node groups carry ``class="node KIND"`` and ``data-id``; edge groups ``class="edge"``,
     ``data-source`` and ``data-target``. Labels longer than 28 characters are truncated with
-    an ellipsis; the full text is in each node's ``<title>`` tooltip. Edges that close a cycle
-    are drawn dashed, right to left.
+    an ellipsis; the full text is in each node's ``<title>`` tooltip. An edge that closes a
+    cycle is drawn dashed, from the bottom of its source back into the bottom of its target.
 
     Args:
         nodes: The nodes; ids must be unique.

@@ -197,20 +197,29 @@ def _s3_secret(con, options: dict) -> None:
 
 
 def check_select(sql: str) -> None:
-    """Refuse anything but one read-only SELECT (or WITH … SELECT)."""
-    import sqlglot
-    from sqlglot import exp
+    """Refuse anything but one read-only SELECT (DuckDB's own parser decides).
+
+    Examples:
+        >>> check_select("WITH a AS (SELECT 1) SELECT * FROM a")
+        >>> check_select("SELECT 1; DROP TABLE ulabel")
+        Traceback (most recent call last):
+        ...
+        lakecat.datasets.ReadOnlyQueryError: query() runs one read-only SELECT over the dataset (named `self`); got SELECT, DROP. Use lakecat sql for catalog statements.
+    """  # noqa: E501
+    import duckdb
 
     from .datasets import ReadOnlyQueryError
 
+    if not isinstance(sql, str):
+        raise ReadOnlyQueryError(f"query() takes SQL text, got {type(sql).__name__}.")
     try:
-        statements = [s for s in sqlglot.parse(sql, read="duckdb") if s is not None]
-    except sqlglot.errors.ParseError as err:
-        raise ReadOnlyQueryError(f"Cannot parse the query: {err}") from None
-    if len(statements) != 1 or not isinstance(statements[0], (exp.Select, exp.SetOperation)):
+        kinds = [st.type.name for st in duckdb.extract_statements(sql)]
+    except duckdb.Error as err:
+        raise ReadOnlyQueryError(f"Cannot parse the query: {' '.join(str(err).split())}") from None
+    if kinds != ["SELECT"]:
         raise ReadOnlyQueryError(
             "query() runs one read-only SELECT over the dataset (named `self`); "
-            "got something else. Use lakecat.sql for catalog statements."
+            f"got {', '.join(kinds) or 'nothing'}. Use lakecat sql for catalog statements."
         )
 
 
