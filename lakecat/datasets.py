@@ -223,11 +223,12 @@ class DatasetMixin:
         written = tables.write(latest._url(), table, latest.format, version=version, mode=mode,
                                schema_mode=schema_mode, options=latest._options())  # fmt: skip
         record = type(self)(name=latest.name, description=latest.description)
+        appended = mode == "append" and latest.n_rows is not None
         record.__dict__.update(
             format=latest.format, key=latest.key, storage_id=latest.storage_id,
             delta_version=written, version=str(written), is_latest=True,
             initial_version_id=latest.initial_version_id or latest.id,
-            n_rows=tables.count(latest._url(), latest.format, written, latest._options()),
+            n_rows=latest.n_rows + table.num_rows if appended else table.num_rows,
             operation=mode.upper(), uid=None,
         )  # fmt: skip
         try:
@@ -240,10 +241,15 @@ class DatasetMixin:
             if latest.format == "parquet":
                 tables.remove_version(latest._url(), written, latest._options())
             raise
-        record._link_columns(
-            tables.schema(record._url(), record.format, written, record._options())
-        )
-        _refresh_view(record)
+        if mode == "append" and schema_mode != "merge":
+            final_schema = current_schema  # appends keep the table's schema
+        elif mode == "overwrite":
+            final_schema = table.schema
+        else:
+            final_schema = tables.schema(record._url(), record.format, written, record._options())
+        record._link_columns(final_schema)
+        if record.format != "delta":  # a Delta view reads the table's head: nothing to redo
+            _refresh_view(record)
         return record
 
     def _link_columns(self, schema) -> None:
@@ -280,8 +286,9 @@ class DatasetMixin:
         root = self.initial_version_id or self.id
         from catalog_sql.query import Q
 
-        found = type(self).filter(Q(id=root) | Q(initial_version_id=root), is_latest=True).first()
-        return found or self
+        family = type(self).filter(Q(id=root) | Q(initial_version_id=root), is_latest=True)
+        found = family.limit(2).list()  # no ORDER BY: one row is flagged latest
+        return max(found, key=lambda r: r.delta_version) if found else self
 
     def _family(self):
         from catalog_sql.query import Q

@@ -4,6 +4,7 @@ place with DuckDB (offline extensions from the pinned wheels)."""
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 from catalog_sql.errors import ValidationError
@@ -227,12 +228,31 @@ def query(sql: str, where: Any, kind: str, version: int, options: dict):
     """Run a SELECT with the dataset bound to the name ``self``; returns pandas."""
     con = connection(where, kind, options).cursor()
     try:
-        con.execute(
-            f"CREATE OR REPLACE TEMP VIEW self AS SELECT * FROM {scan(where, kind, version)}"
-        )
-        return con.execute(sql).to_arrow_table().to_pandas()
+        return con.execute(with_self(sql, scan(where, kind, version))).to_arrow_table().to_pandas()
     finally:
         con.close()
+
+
+_LEADING_WITH = re.compile(r"^\s*WITH(\s+RECURSIVE)?\s+", re.IGNORECASE)
+
+
+def with_self(sql: str, source: str) -> str:
+    """Bind the name ``self`` to ``source`` with a common table expression.
+
+    A CTE costs nothing at run time (a view made per call would read the Delta log twice).
+
+    Examples:
+        >>> with_self("SELECT count(*) FROM self", "t")
+        'WITH self AS (SELECT * FROM t) SELECT count(*) FROM self'
+        >>> with_self("with a as (select 1) select * from a, self", "t")
+        'WITH self AS (SELECT * FROM t), a as (select 1) select * from a, self'
+    """
+    binding = f"self AS (SELECT * FROM {source})"
+    match = _LEADING_WITH.match(sql)
+    if match is None:
+        return f"WITH {binding} {sql}"
+    recursive = "RECURSIVE " if match.group(1) else ""
+    return f"WITH {recursive}{binding}, {sql[match.end() :]}"
 
 
 def relation(where: Any, kind: str, version: int, options: dict):
