@@ -40,6 +40,10 @@ _EXPORTS = {
     "SchemaVersionError": "errors",
     "InstanceError": "errors",
     "settings": "_settings",
+    "track": "tracking",
+    "finish": "tracking",
+    "tracked": "tracking",
+    "TrackingError": "tracking",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -270,6 +270,26 @@ def gc(yes: bool, min_age: float) -> None:
     click.echo(f"{len(orphans)} orphan blob(s) {verb}")
 
 
+@cli.command()
+@click.argument("uid")
+@click.option("--out", default=None, help="Write the picture here (.svg, or .png).")
+@click.option("--depth", default=10, show_default=True, help="How many runs upstream.")
+def lineage(uid: str, out: str | None, depth: int) -> None:
+    """Print the upstream lineage of a file or dataset; --out writes the picture.
+
+    \b
+    Example:
+      lakecat lineage 4Xk2cD9aQ0r1s2t3u4v5 --out lineage.svg
+    """
+    from .lineage import as_text
+
+    record = _find(uid)
+    click.echo(as_text(record, depth=depth))
+    if out:
+        record.view_lineage(depth=depth, path=out)
+        click.echo(f"wrote {out}")
+
+
 def _find(uid: str):
     from catalog_sql.errors import NotFoundError
 

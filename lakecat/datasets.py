@@ -157,9 +157,11 @@ class DatasetMixin:
 
     def _create(self):
         from .instance import current
+        from .tracking import stamp_output
         from .uid import uid
 
         instance = current()
+        stamp_output(self)
         data = self.__dict__
         data["uid"] = data.get("uid") or uid(self._meta.uid_length)
         data["key"] = f"{DATASETS}/{data['uid']}"
@@ -231,6 +233,9 @@ class DatasetMixin:
             n_rows=latest.n_rows + table.num_rows if appended else table.num_rows,
             operation=mode.upper(), uid=None,
         )  # fmt: skip
+        from .tracking import stamp_output
+
+        stamp_output(record)
         try:
             with _transaction():
                 latest.is_latest = False
@@ -334,8 +339,10 @@ class DatasetMixin:
     def _sources(self, version: int | None):
         """(record of that version, reader kind, what to read)."""
         from . import tables
+        from .tracking import record_input
 
         record = self._record_for(version)
+        record_input(record)
         if record.format == "files":
             return record, "files", [f.path for f in record.files.order_by("id").list()]
         where = tables.location(record._url(), record.format, record.delta_version)

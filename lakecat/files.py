@@ -101,6 +101,9 @@ class FileMixin:
     # -- saving --------------------------------------------------------------------
     def _before_save(self, instance) -> None:
         """Write the blob (hashing it in the same pass) before the row is inserted."""
+        from .tracking import stamp_output
+
+        stamp_output(self)
         source = self.__dict__.get("_source")
         if source is None or self.__dict__.get("hash") is not None:
             return
@@ -206,6 +209,9 @@ class FileMixin:
     def stage(self) -> Path:
         """A local path to the content, verified against the hash (cached for reuse)."""
         self._require_saved()
+        from .tracking import record_input
+
+        record_input(self)
         storage = self._storage()
         if storage.is_local:
             path = Path(storage.url(self.blob))
@@ -280,6 +286,9 @@ class FileMixin:
     def backed(self) -> Any:
         """A handle that reads lazily, from local or remote storage, without loading."""
         self._require_saved()
+        from .tracking import record_input
+
+        record_input(self)
         fmt = self._format()
         if fmt.backed is None:
             raise ValidationError(f"{fmt.name} files have no backed mode; use .load().")

@@ -317,6 +317,25 @@ class Record:
     def _has_hook(cls, name: str) -> bool:
         return getattr(cls, name) is not getattr(Record, name)
 
+    def view_lineage(self, *, depth: int = 10, path: str | None = None) -> Any:
+        """Picture of the upstream lineage (transforms, runs, files, datasets) as SVG.
+
+        Shown inline in Jupyter; ``path`` also writes it (``.svg``, or ``.png`` with
+        matplotlib installed).
+        """
+        from .lineage import upstream, view
+
+        svg = view(self, depth=depth)
+        if path is not None:
+            if str(path).lower().endswith(".png"):
+                from .lineage_render import render_png
+
+                render_png(*upstream(self, depth=depth), path, highlight=self.uid)
+            else:
+                with open(path, "w", encoding="utf-8") as fh:
+                    fh.write(str(svg))
+        return svg
+
     def to_dict(self) -> dict[str, Any]:
         """The record's column values."""
         return {c: self.__dict__.get(c) for c in self._meta.columns}
