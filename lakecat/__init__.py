@@ -50,10 +50,16 @@ __all__ = sorted(_EXPORTS)
 
 
 def __getattr__(name: str) -> Any:
+    from importlib import import_module
+
     module = _EXPORTS.get(name)
     if module is None:
-        raise AttributeError(f"module 'lakecat' has no attribute {name!r}")
-    from importlib import import_module
+        if name.startswith("_"):
+            raise AttributeError(f"module 'lakecat' has no attribute {name!r}")
+        try:  # submodules: lakecat.lineage, lakecat.tracking, …
+            return import_module(f"lakecat.{name}")
+        except ModuleNotFoundError:
+            raise AttributeError(f"module 'lakecat' has no attribute {name!r}") from None
 
     if module == "_q":
         from catalog_sql.query import Q

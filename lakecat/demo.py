@@ -45,6 +45,23 @@ def _demo_dataset(lc, echo) -> None:
     echo(f"# Delta table at {ds.path}; in the DuckDB shell: SELECT * FROM ds_cell_qc\n")
 
 
+def _demo_lineage(lc, file, root, echo) -> None:
+    """A tracked function consumes the file and writes a report; show the lineage."""
+
+    @lc.tracked(name="summarise cells")
+    def summarise(key: str, top: int = 2):
+        cells = lc.File.get(key=key, is_latest=True).load()
+        counts = cells["cell_type"].value_counts().head(top).rename_axis("cell_type")
+        return lc.File(counts.reset_index(), key="reports/top-cell-types.parquet").save()
+
+    report = summarise("results/cells.parquet")
+    echo(">>> @lc.tracked() def summarise(key, top=2): ...; summarise('results/cells.parquet')")
+    echo(lc.lineage.as_text(report))
+    svg = root / "lineage.svg"
+    report.view_lineage(path=str(svg))
+    echo(f"# lineage picture written to {svg} (lakecat lineage {report.uid} --out x.svg)\n")
+
+
 def run_demo(path: str = "./lakecat-demo", *, echo: Callable[[str], None] = print) -> None:
     """Create an instance at ``path``, save labels, filter, search; print the SQL."""
     import lakecat as lc
@@ -67,6 +84,7 @@ def run_demo(path: str = "./lakecat-demo", *, echo: Callable[[str], None] = prin
     run = lc.Run(transform=transform, status="completed", params={"threshold": 0.5}).save()
     file = _demo_files(lc, run, echo)
     _demo_dataset(lc, echo)
+    _demo_lineage(lc, file, root, echo)
     file.ulabels.add(labels[2], labels[4])
     echo("# linked the File to a Run of 'demo pipeline' and labelled it 'T cell', 'CD8+ T cell'\n")
 
