@@ -190,3 +190,26 @@ def test_file_commands(tmp_path):
     assert "1 orphan blob(s) removed" in removed.output and not orphan.exists()
     bad = runner.invoke(cli, ["show", "nosuchuid"])
     assert bad.exit_code == 1 and "No record with uid" in bad.output
+
+
+def test_sql_shell_and_verbose(tmp_path, backend_name):
+    store = tmp_path / "shell"
+    extra = []
+    if backend_name == "postgres":
+        from tests.conftest import _postgres_or_skip
+
+        extra = ["--db", _postgres_or_skip(), "--name", f"sh_{tmp_path.name[-8:].lower()}"]
+    assert run("init", "--storage", str(store), *extra).returncode == 0
+    shell = subprocess.run(["lakecat", "sql"], input="SELECT count(*) AS users FROM \"user\";\n",
+                           capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert shell.returncode == 0, shell.stderr
+    assert "users" in shell.stdout and "1" in shell.stdout
+    verbose = run("--verbose", "ls", "ulabel", "--filter", "nmae=x")
+    assert (
+        verbose.returncode == 1 and "Traceback" in verbose.stderr and "FieldError" in verbose.stderr
+    )
+    if backend_name == "postgres":
+        from lakecat.instance import connect
+
+        inst = connect(str(store))
+        inst.backend.native(f'DROP SCHEMA IF EXISTS "{inst.config.schema}" CASCADE')
