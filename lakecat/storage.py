@@ -121,11 +121,12 @@ def copy_and_hash(src: BinaryIO, dst: BinaryIO | None, progress: Callable | None
 
 
 def copy_file_and_hash(src: BinaryIO, dst: BinaryIO, progress: Callable | None = None) -> Digest:
-    """Local file to local file: hash every byte read, while the kernel copies each chunk.
+    """Local file to local file: hash every byte while the kernel copies each chunk.
 
-    The reader hashes a chunk while a second thread has the kernel copy the same byte
-    range (``copy_file_range``) from the page cache the read just filled: one pass over
-    the source, no user-space write. Falls back to :func:`copy_and_hash`.
+    The source is mapped read-only; the reader hashes a chunk of the map while a second
+    thread has the kernel copy the same byte range (``copy_file_range``) from the page
+    cache the hashing just touched: one pass over the source, no user-space copy or write.
+    Falls back to :func:`copy_and_hash` for small files and non-files.
     """
     try:
         src_fd, dst_fd = src.fileno(), dst.fileno()
@@ -134,26 +135,33 @@ def copy_file_and_hash(src: BinaryIO, dst: BinaryIO, progress: Callable | None =
     small = os.fstat(src_fd).st_size < CHUNK
     if small or not hasattr(os, "copy_file_range") or src.tell() != 0:
         return copy_and_hash(src, dst, progress)
+    import mmap
+
     hasher = _hasher()
+    size = os.fstat(src_fd).st_size
     jobs: queue.Queue = queue.Queue()
     failure: list[BaseException] = []
     copier = threading.Thread(target=_kernel_copy, args=(jobs, src_fd, dst_fd, failure))
     copier.start()
-    buffer = bytearray(CHUNK)
-    view = memoryview(buffer)
-    offset = 0
+    # Hash straight from the page cache through a read-only map: no copy into a buffer.
+    mapped = mmap.mmap(src_fd, size, access=mmap.ACCESS_READ)
+    view = memoryview(mapped)
     try:
-        while (n := src.readinto(buffer)) and not failure:
+        for offset in range(0, size, CHUNK):
+            if failure:
+                break
+            n = min(CHUNK, size - offset)
             jobs.put((offset, n))
-            hasher.update(view[:n])
-            offset += n
+            hasher.update(view[offset : offset + n])
             progress and progress(n)
     finally:
         jobs.put(None)
         copier.join()
+        view.release()
+        mapped.close()
     if failure:
         raise failure[0]
-    return Digest(hasher.hexdigest(), offset)
+    return Digest(hasher.hexdigest(), size)
 
 
 def _kernel_copy(jobs: queue.Queue, src_fd: int, dst_fd: int, failure: list) -> None:
