@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from typing import Any
 
 from catalog_sql.errors import ValidationError
@@ -226,11 +227,20 @@ def check_select(sql: str) -> None:
 
 def query(sql: str, where: Any, kind: str, version: int, options: dict):
     """Run a SELECT with the dataset bound to the name ``self``; returns pandas."""
-    con = connection(where, kind, options).cursor()
-    try:
-        return con.execute(with_self(sql, scan(where, kind, version))).to_arrow_table().to_pandas()
-    finally:
-        con.close()
+    con = _cursor(connection(where, kind, options))
+    return con.execute(with_self(sql, scan(where, kind, version))).to_arrow_table().to_pandas()
+
+
+_LOCAL = threading.local()
+
+
+def _cursor(con):
+    """One cursor per thread and connection (a DuckDB connection is not thread-safe)."""
+    cursors = _LOCAL.__dict__.setdefault("cursors", {})
+    cursor = cursors.get(id(con))
+    if cursor is None:
+        cursor = cursors[id(con)] = con.cursor()
+    return cursor
 
 
 _LEADING_WITH = re.compile(r"^\s*WITH(\s+RECURSIVE)?\s+", re.IGNORECASE)

@@ -45,7 +45,7 @@ def _write(records: list[Record]) -> Iterator[Instance]:
     import duckdb
 
     instance = current()
-    snapshots = [dict(r.__dict__) for r in records]
+    snapshots = [r.__dict__.copy() for r in records]
     try:
         with instance.backend.transaction():
             yield instance
@@ -335,8 +335,19 @@ def _insert_batch(cls: type[Record], new: list[Record], instance: Instance) -> N
     ids = backend.reserve_ids(meta.table, len(new))
     fresh = uids(len(new), meta.uid_length)
     now = _now()
-    for record, row_id, uid in zip(new, ids, fresh):
-        _stamp(record, instance, row_id, uid, now)
+    fields = meta.fields
+    updated, created_by = "updated_at" in fields, "created_by" in fields
+    user = instance.user_id
+    for record, row_id, uid in zip(new, ids, fresh):  # _stamp, inlined for 100k-row batches
+        data = record.__dict__
+        data["id"] = row_id
+        if data["uid"] is None:
+            data["uid"] = uid
+        data["created_at"] = now
+        if updated:
+            data["updated_at"] = now
+        if created_by and data["created_by_id"] is None:
+            data["created_by_id"] = user
     getter = meta.getter
     rows = [getter(r.__dict__) for r in new]
     backend.insert_arrow(meta.table, _arrow(cls, rows))

@@ -213,3 +213,22 @@ def test_sql_shell_and_verbose(tmp_path, backend_name):
 
         inst = connect(str(store))
         inst.backend.native(f'DROP SCHEMA IF EXISTS "{inst.config.schema}" CASCADE')
+
+
+def test_lineage_command(tmp_path):
+    import pandas as pd
+
+    import lakecat as lc
+
+    runner = CliRunner()
+    runner.invoke(cli, ["init", "--storage", str(tmp_path / "s")])
+    lc.track(transform=lc.Transform(name="make table", type="pipeline"))
+    f = lc.File(pd.DataFrame({"a": [1]}), key="made.parquet").save()
+    lc.finish()
+    out = tmp_path / "lineage.svg"
+    result = runner.invoke(cli, ["lineage", f.uid, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "[file] made.parquet" in result.output and "[transform] make table" in result.output
+    assert out.read_text().startswith("<svg") and f.uid in out.read_text()
+    missing = runner.invoke(cli, ["lineage", "nosuchuid0000"])
+    assert missing.exit_code == 1 and "No record with uid" in missing.output

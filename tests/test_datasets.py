@@ -136,11 +136,19 @@ def test_duckdb_shell_reads_views(duck_instance):
     assert out.stdout.splitlines() == ["n", "3", "name", "T cell"]
 
 
-def test_s3_delta_dataset(s3_bucket):
+def test_s3_delta_dataset(s3_bucket, backend_name):
+    from tests.conftest import _postgres_or_skip
+
     url, options = s3_bucket
-    lc.init(storage=f"{url}/lake", name="s3lake", storage_options=options)
+    db = _postgres_or_skip() if backend_name == "postgres" else None
+    name = f"s3lake_{backend_name}"
+    inst = lc.init(storage=f"{url}/lake", name=name, db=db, storage_options=options)
     ds = lc.Dataset(CELLS, name="remote").save()
     v1 = ds.append(MORE)
     assert ds.path.startswith(url)
     assert v1.load(version=0).shape == (3, 2)
     assert ds.query("SELECT sum(n_genes) AS s FROM self")["s"][0] == 65
+    parquet = lc.Dataset(CELLS, name="remote-parquet", format="parquet").save()
+    assert parquet.append(MORE).load().shape == (4, 2)
+    if db:
+        inst.backend.native(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
