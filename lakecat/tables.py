@@ -99,9 +99,13 @@ def read(where: Any, kind: str, version: int, options: dict):
         return table.to_pyarrow_table()
     import pyarrow.dataset as ds
 
-    paths = where if isinstance(where, list) else where
-    first = paths[0] if isinstance(paths, list) else paths
-    fs = _fs(first, options) if "://" in first else None
+    first = where[0] if isinstance(where, list) else where
+    if "://" not in first:
+        return ds.dataset(where, format="parquet").to_table()
+    fs = _fs(first, options)  # pyarrow wants paths without the protocol with an fsspec fs
+    paths = [fs._strip_protocol(p) for p in where] if isinstance(where, list) else where
+    if not isinstance(paths, list):
+        paths = fs._strip_protocol(paths)
     return ds.dataset(paths, format="parquet", filesystem=fs).to_table()
 
 

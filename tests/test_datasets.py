@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import uuid
 
 import pandas as pd
 import pytest
@@ -141,7 +142,7 @@ def test_s3_delta_dataset(s3_bucket, backend_name):
 
     url, options = s3_bucket
     db = _postgres_or_skip() if backend_name == "postgres" else None
-    name = f"s3lake_{backend_name}"
+    name = f"s3lake_{uuid.uuid4().hex[:8]}"
     inst = lc.init(storage=f"{url}/lake", name=name, db=db, storage_options=options)
     ds = lc.Dataset(CELLS, name="remote").save()
     v1 = ds.append(MORE)
