@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlglot import exp
 
+from . import sqlcache
 from .errors import FieldError, ValidationError, did_you_mean
 from .lookups import LOOKUPS, Lookup
 from .model import Column, Relation, Schema, TableModel
@@ -85,7 +86,9 @@ def literal_sql(value: Any, dialect: str) -> str:
         >>> literal_sql("x'; DROP TABLE ulabel; --", "postgres")
         "'x''; DROP TABLE ulabel; --'"
     """
-    return exp.convert(value).sql(dialect)
+    from .literals import render_literal
+
+    return render_literal(value, dialect)
 
 
 def render_inline(sql: str, params: dict[str, Any], dialect: str) -> str:
@@ -229,9 +232,12 @@ class Compiler:
         params = {f"p{i}": v for i, v in enumerate(v for ps in prepared for v in ps)}
         sql = self._sql.get(shape)
         if sql is None:
-            tree = self._build(table, where, iter(prepared), order_by, limit, offset, mode)
-            sql = tree.sql(self.target.dialect)
-            self._sql[shape] = sql
+
+            def render() -> str:
+                tree = self._build(table, where, iter(prepared), order_by, limit, offset, mode)
+                return tree.sql(self.target.dialect)
+
+            sql = self._sql[shape] = sqlcache.get(("select", self.target, shape), render)
         return Compiled(sql, params, self.target.dialect)
 
     def _build(self, table, where, prepared, order_by, limit, offset, mode) -> exp.Select:

@@ -76,6 +76,12 @@ def coerce(value: Any, column: Column) -> Any:
             raise _bad(column, value, "a string")
         if "\x00" in value:
             raise ValidationError(f"Field '{column.name}' value contains a NUL byte; remove it.")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValidationError(
+                f"Field '{column.name}' value is not valid Unicode text (a lone surrogate)."
+            ) from None
         return value
     if kind == "int":
         if isinstance(value, bool) or not isinstance(value, int):

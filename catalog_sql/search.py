@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from sqlglot import exp
 
+from . import sqlcache
 from .compiler import Compiled, Target, _quoted
 from .errors import FieldError, ValidationError, did_you_mean
 from .model import TableModel
@@ -120,7 +121,8 @@ def compile_search(
     key = (table.name, tuple(table.columns), target, tuple(fields), len(q), limit, threshold)
     sql = _CACHE.get(key)
     if sql is None:
-        sql = _CACHE[key] = _statement(table, target, fields, len(q), limit, threshold)
+        render = lambda: _statement(table, target, fields, len(q), limit, threshold)  # noqa: E731
+        sql = _CACHE[key] = sqlcache.get(("search", *key), render)
     return Compiled(sql, params, target.dialect)
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlglot import exp
 
+from . import sqlcache
 from .compiler import Compiled, Target
 
 
@@ -18,7 +19,8 @@ def _cached(builder):
         key = (target, *shape)
         sql = cache.get(key)
         if sql is None:
-            sql = cache[key] = builder(target, *shape).sql(target.dialect)
+            render = lambda: builder(target, *shape).sql(target.dialect)  # noqa: E731
+            sql = cache[key] = sqlcache.get((builder.__name__, *key), render)
         return sql
 
     return sql_for

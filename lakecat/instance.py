@@ -148,7 +148,26 @@ def _instance_dir(storage: str, name: str) -> Path:
     return Path(storage.removeprefix("file://")).expanduser().resolve() / CONFIG_DIR
 
 
+def _configure_sql_cache() -> None:
+    """Keep rendered SQL between processes, keyed by versions and the schema."""
+    import sqlglot
+
+    from catalog_sql import sqlcache
+
+    from . import __version__
+    from .record import schema
+
+    tables = sorted(
+        (t.name, tuple(t.columns.items()), tuple(sorted(t.relations.items())))
+        for t in schema().tables.values()
+    )
+    fingerprint = f"{__version__}|{sqlglot.__version__}|{tables!r}"
+    sqlcache.configure(None if os.environ.get("LAKECAT_NO_SQL_CACHE") else home() / "cache",
+                       fingerprint)  # fmt: skip
+
+
 def _make_backend(config: InstanceConfig, path: Path, create: bool) -> Backend:
+    _configure_sql_cache()
     if config.db:
         from catalog_sql.backends import PostgresBackend
 

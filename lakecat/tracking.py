@@ -204,24 +204,26 @@ def track(
     Returns:
         The started Run.
     """
+    from .instance import current
     from .registries import Run, Transform
 
     if transform is not None and not isinstance(transform, Transform):
         raise ValidationError(f"transform must be a lc.Transform, got {type(transform).__name__}.")
-    if transform is None:
-        path, kind = _detect_source()
-        text = _source_text(path, kind)
-        digest = _source_hash(text)
-        source = _save_source(path, kind)
-        transform = _transform_for(path.name, kind, version, digest, source)
-    elif transform.id is None:
-        transform = _transform_for(transform.name, transform.type or "pipeline",
-                                   version or transform.version, transform.source_hash or "",
-                                   None)  # fmt: skip
-    run = Run(transform=transform, name=name, params=params, status="started",
-              environment=_environment())  # fmt: skip
-    run.started_at = _now()
-    run.save()
+    source_path = _detect_source() if transform is None else None
+    with current().backend.transaction():  # one commit for source, transform and run
+        if source_path is not None:
+            path, kind = source_path
+            digest = _source_hash(_source_text(path, kind))
+            source = _save_source(path, kind)
+            transform = _transform_for(path.name, kind, version, digest, source)
+        elif transform.id is None:
+            transform = _transform_for(transform.name, transform.type or "pipeline",
+                                       version or transform.version,
+                                       transform.source_hash or "", None)  # fmt: skip
+        run = Run(transform=transform, name=name, params=params, status="started",
+                  environment=_environment())  # fmt: skip
+        run.started_at = _now()
+        run.save()
     _push(run)
     _install_hooks()
     logger.info("tracking run %s of %s (%s)", run.uid, transform.name, transform.type)

@@ -15,6 +15,7 @@ from importlib import resources
 import sqlglot
 from sqlglot import exp
 
+from .. import sqlcache
 from ..backends.base import Backend
 from ..compiler import Compiled
 from ..errors import SchemaVersionError
@@ -62,13 +63,18 @@ def applied(backend: Backend, module: str = "core") -> list[str]:
     if TABLE not in backend.table_names():
         return []
     dialect = backend.target.dialect
-    tree = (
-        exp.select(exp.column("name"))
-        .from_(backend.target.table(TABLE))
-        .where(exp.column("module").eq(exp.Placeholder(this="p0")))
-        .order_by("name")
-    )
-    compiled = Compiled(tree.sql(dialect), {"p0": module}, dialect)
+
+    def render() -> str:
+        tree = (
+            exp.select(exp.column("name"))
+            .from_(backend.target.table(TABLE))
+            .where(exp.column("module").eq(exp.Placeholder(this="p0")))
+            .order_by(exp.Ordered(this=exp.column("name")))
+        )
+        return tree.sql(dialect)
+
+    sql = sqlcache.get(("applied", backend.target), render)
+    compiled = Compiled(sql, {"p0": module}, dialect)
     return [row[0] for row in backend.fetch(compiled)[1]]
 
 
