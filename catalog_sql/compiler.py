@@ -138,6 +138,19 @@ class Compiler:
         self._leaves: dict[tuple[str, str], Leaf] = {}
         self._sql: dict[tuple, str] = {}
         self._subqueries = 0
+        self._digest: str | None = None
+
+    def _schema_key(self) -> str:
+        """A digest of the tables this compiler traverses (part of every cache key)."""
+        if self._digest is None:
+            import hashlib
+
+            tables = sorted(
+                (t.name, tuple(t.columns.items()), tuple(sorted(t.relations.items())))
+                for t in self.schema.tables.values()
+            )
+            self._digest = hashlib.sha256(repr(tables).encode()).hexdigest()[:16]
+        return self._digest
 
     # -- resolution --------------------------------------------------------------
     def table(self, name: str) -> TableModel:
@@ -237,7 +250,8 @@ class Compiler:
                 tree = self._build(table, where, iter(prepared), order_by, limit, offset, mode)
                 return tree.sql(self.target.dialect)
 
-            sql = self._sql[shape] = sqlcache.get(("select", self.target, shape), render)
+            key = ("select", self._schema_key(), self.target, shape)
+            sql = self._sql[shape] = sqlcache.get(key, render)
         return Compiled(sql, params, self.target.dialect)
 
     def _build(self, table, where, prepared, order_by, limit, offset, mode) -> exp.Select:
