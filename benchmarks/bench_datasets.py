@@ -62,6 +62,7 @@ def query_only(rows: int) -> str:
         t_query, t_pinned = interleaved(
             lambda: ds.query(QUERY.format(t="self")),
             lambda: raw.execute(pinned_sql).to_arrow_table().to_pandas(),
+            repeat=15,
         )
     finally:
         lc.disconnect()
@@ -100,10 +101,12 @@ def main() -> None:
         t_query, t_raw_query = interleaved(
             lambda: ds.query(QUERY.format(t="self")),
             lambda: raw.execute(raw_sql).to_arrow_table().to_pandas(),
+            repeat=31,
         )
         _, t_pinned = interleaved(
             lambda: ds.query(QUERY.format(t="self")),
             lambda: raw.execute(pinned_sql).to_arrow_table().to_pandas(),
+            repeat=31,
         )
         batches = [frame(args.rows, seed) for seed in range(1, 9)]
         raw_path = str(work / "raw-delta")

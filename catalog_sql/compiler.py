@@ -235,38 +235,47 @@ class Compiler:
         offset: int | None = None,
         mode: str = "rows",
         adapt: Callable[[Any], Any] = lambda v: v,
+        columns: Sequence[str] = (),
     ) -> Compiled:
-        """Compile a SELECT over ``table``; ``mode`` is rows, count, exists or ids."""
+        """Compile a SELECT over ``table``; ``mode`` is rows, count, exists, ids or values
+        (``columns`` only)."""
         for number, label in ((limit, "limit"), (offset, "offset")):
             if number is not None and (not isinstance(number, int) or number < 0):
                 raise ValidationError(f"{label} must be a non-negative integer, got {number!r}.")
         leaves, prepared = self.prepare(table, where, adapt)
-        shape = (table, mode, _shape(where, iter(leaves)), tuple(order_by), limit, offset)
+        if mode == "values":
+            model = self.table(table)
+            for name in columns:
+                if name not in model.columns:
+                    raise self._unknown(model, name, name)
+        shape = (table, mode, _shape(where, iter(leaves)), tuple(order_by), limit, offset,
+                 tuple(columns))  # fmt: skip
         params = {f"p{i}": v for i, v in enumerate(v for ps in prepared for v in ps)}
         sql = self._sql.get(shape)
         if sql is None:
 
             def render() -> str:
-                tree = self._build(table, where, iter(prepared), order_by, limit, offset, mode)
+                tree = self._build(table, where, iter(prepared), order_by, limit, offset, mode,
+                                   tuple(columns))  # fmt: skip
                 return tree.sql(self.target.dialect)
 
             key = ("select", self._schema_key(), self.target, shape)
             sql = self._sql[shape] = sqlcache.get(key, render)
         return Compiled(sql, params, self.target.dialect)
 
-    def _build(self, table, where, prepared, order_by, limit, offset, mode) -> exp.Select:
+    def _build(self, table, where, prepared, order_by, limit, offset, mode, columns=()):
         model = self.table(table)
         scope = _Scope(self, model, model.name)
         counter = iter(range(1_000_000))
         cond = self._condition(scope, where, prepared, counter) if where else None
-        select = exp.select(*self._projection(scope, mode)).from_(
+        select = exp.select(*self._projection(scope, mode, columns)).from_(
             self.target.table(model.name, scope.alias)
         )
         orders = [self._order(scope, item) for item in order_by]
         select = scope.apply(select)
         if cond is not None:
             select = select.where(cond, copy=False)
-        if orders and mode in ("rows", "ids"):
+        if orders and mode in ("rows", "ids", "values"):
             select = select.order_by(*orders, copy=False)
         if mode == "exists":
             limit = 1
@@ -279,7 +288,9 @@ class Compiler:
             return exp.select(exp.Count(this=exp.Star())).from_(inner)
         return select
 
-    def _projection(self, scope: _Scope, mode: str) -> list[exp.Expression]:
+    def _projection(self, scope: _Scope, mode: str, columns=()) -> list[exp.Expression]:
+        if mode == "values":
+            return [_quoted(c, scope.alias) for c in columns]
         if mode == "count":
             return [exp.Count(this=exp.Star())]
         if mode == "exists":

@@ -17,6 +17,7 @@ logger = logging.getLogger("lakecat")
 DATASETS = ".lakecat/datasets"
 FORMATS = ("delta", "parquet", "files")
 _VIEW = re.compile(r"[^a-z0-9_]+")
+_LATEST: dict[tuple, tuple[int, int | None]] = {}
 
 
 class DatasetExistsError(IntegrityError):
@@ -295,6 +296,25 @@ class DatasetMixin:
         found = family.limit(2).list()  # no ORDER BY: one row is flagged latest
         return max(found, key=lambda r: r.delta_version) if found else self
 
+    def _latest_version(self) -> int | None:
+        """The Delta version of the family's latest record (one narrow query, cached while
+        the embedded catalog provably did not change)."""
+        from catalog_sql.query import Q
+
+        from .instance import current
+
+        backend = current().backend
+        root = self.initial_version_id or self.id
+        key = (id(backend), root)
+        cached = _LATEST.get(key)
+        if backend.exclusive and cached is not None and cached[0] == backend.epoch:
+            return cached[1]
+        family = type(self).filter(Q(id=root) | Q(initial_version_id=root), is_latest=True)
+        versions = family.values_list("delta_version")
+        latest = max(v[0] for v in versions) if versions else None
+        _LATEST[key] = (backend.epoch, latest)
+        return latest
+
     def _family(self):
         from catalog_sql.query import Q
 
@@ -339,8 +359,14 @@ class DatasetMixin:
     def _sources(self, version: int | None):
         """(record of that version, reader kind, what to read)."""
         from . import tables
-        from .tracking import record_input
+        from .tracking import current_run, record_input
 
+        if version is None and self.format == "delta" and current_run() is None:
+            # Hot path: only the latest registered Delta version is needed (one number).
+            latest = self._latest_version()
+            if latest is not None:
+                where = tables.location(self._url(), "delta", latest)
+                return _Pinned(latest), "delta", where
         record = self._record_for(version)
         record_input(record)
         if record.format == "files":
@@ -391,6 +417,13 @@ class DatasetMixin:
     def path(self) -> str:
         """Where the table lives (URL or local path)."""
         return self._url()
+
+
+class _Pinned:
+    """Stands in for a version's record where only its Delta version is needed."""
+
+    def __init__(self, delta_version: int) -> None:
+        self.delta_version = delta_version
 
 
 def _check_files(files) -> list:

@@ -179,6 +179,16 @@ class QuerySet:
         """Whether any record matches."""
         return bool(self._backend().fetch(self._compile("exists"))[1])
 
+    def values_list(self, *fields: str) -> list[tuple]:
+        """Only these columns of the matching records, as tuples (one narrow query)."""
+        from .instance import current
+
+        compiled = current().compiler.select(
+            self.model._meta.table, self._where, order_by=self._order, limit=self._limit,
+            offset=self._offset, mode="values", columns=fields, adapt=record_id,
+        )  # fmt: skip
+        return self._backend().fetch(compiled)[1]
+
     def ids(self) -> list[int]:
         """The ids of the matching records."""
         return [r[0] for r in self._backend().fetch(self._compile("ids"))[1]]

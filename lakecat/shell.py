@@ -14,6 +14,7 @@ def run_statement(instance: Any, statement: str):
     from catalog_sql.errors import CatalogError
 
     backend = instance.backend
+    backend.touch()  # the statement may write
     with backend.session() as con:
         if backend.name == "postgres":
             con.execute(f"USE {backend.duck_target.catalog}.{backend.schema}")

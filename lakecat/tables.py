@@ -140,10 +140,10 @@ def scan(where: Any, kind: str, version: int | None = None) -> str:
         >>> scan(["/a.parquet", "/b.parquet"], "files")
         "read_parquet(['/a.parquet', '/b.parquet'])"
     """
-    from sqlglot import exp
+    from catalog_sql.literals import render_literal
 
     def lit(text: str) -> str:
-        return exp.Literal.string(text).sql("duckdb")
+        return render_literal(text, "duckdb")
 
     if kind == "delta":
         return (

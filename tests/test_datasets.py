@@ -153,3 +153,18 @@ def test_s3_delta_dataset(s3_bucket, backend_name):
     assert parquet.append(MORE).load().shape == (4, 2)
     if db:
         inst.backend.native(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+
+
+def test_latest_version_seen_after_another_process_appends(duck_instance):
+    """The cached latest version is dropped once another process had the catalog."""
+    ds = lc.Dataset(CELLS, name="shared").save()
+    assert ds.query("SELECT count(*) AS n FROM self")["n"][0] == 3  # caches version 0
+    code = (
+        "import sys, pandas as pd, lakecat as lc\n"
+        "lc.connect(sys.argv[1])\n"
+        "lc.Dataset.latest('shared').append(pd.DataFrame({'cell_type': ['NK'], 'n_genes': [5]}))\n"
+    )
+    root = str(duck_instance.path.parent)
+    out = subprocess.run(["python", "-c", code, root], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert ds.query("SELECT count(*) AS n FROM self")["n"][0] == 4

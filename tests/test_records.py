@@ -229,3 +229,12 @@ def test_registries_match_migrated_tables(instance):
         table = instance.backend.duck_target.table(cls._meta.table).sql("duckdb")
         columns = instance.backend.duck_sql(f"SELECT * FROM {table} LIMIT 0").column_names
         assert sorted(columns) == sorted(cls._meta.columns), cls.__name__
+
+
+def test_values_list(labels):
+    rows = (
+        lc.ULabel.filter(name__icontains="exp").order_by("name").values_list("name", "description")
+    )
+    assert rows == [("Experiment", "d-0"), ("experiment 2", "d-1")]
+    with pytest.raises(lc.FieldError, match="Did you mean 'name'"):
+        lc.ULabel.filter().values_list("nmae")

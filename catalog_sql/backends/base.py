@@ -26,9 +26,17 @@ class Backend(ABC):
     #: How the same tables are named from inside DuckDB (shell, joins, bulk inserts).
     duck_target: Target
 
+    #: Whether ``epoch`` proves that nobody else changed the catalog (see DuckDBBackend).
+    exclusive = False
+
     def __init__(self) -> None:
         self._tx_depth = 0
         self._tx_lock = threading.RLock()
+        self.epoch = 0
+
+    def touch(self) -> None:
+        """Note a write: caches keyed by ``epoch`` become stale."""
+        self.epoch += 1
 
     # -- connection ------------------------------------------------------------
     @abstractmethod
@@ -52,6 +60,7 @@ class Backend(ABC):
                     self._tx_depth -= 1
                 return
             con.execute("BEGIN TRANSACTION")
+            self.touch()
             self._tx_depth = 1
             try:
                 yield con
@@ -80,6 +89,7 @@ class Backend(ABC):
 
     def execute(self, compiled: Compiled) -> None:
         """Run a compiled write statement."""
+        self.touch()
         with self.session() as con:
             self._run(con, compiled)
 
@@ -103,6 +113,7 @@ class Backend(ABC):
             exp.select(*cols).from_(exp.to_identifier(BATCH, quoted=True)),
             exp.Schema(this=self.duck_target.table(table), expressions=cols),
         )
+        self.touch()
         with self.session() as con:
             con.register(BATCH, data)
             try:

@@ -26,6 +26,9 @@ class DuckDBBackend(Backend):
     """
 
     name = "duckdb"
+    #: While this process keeps its connection open no other process can write the file,
+    #: so an unchanged ``epoch`` means an unchanged catalog.
+    exclusive = True
 
     def __init__(
         self,
@@ -91,6 +94,7 @@ class DuckDBBackend(Backend):
             self._lock.release()
             raise
         self._opened_at = time.monotonic()
+        self.touch()  # others may have written while we did not hold the file
         self._start_reaper()
 
     def _connect(self, deadline: float):
@@ -122,6 +126,7 @@ class DuckDBBackend(Backend):
         return CatalogError(f"Cannot open the catalog {self.path}: {text}")
 
     def _release(self, *, yielded: bool = False) -> None:
+        self.touch()  # from now on another process may write: epoch-keyed caches end here
         if self._con is not None:
             try:
                 self._con.close()
