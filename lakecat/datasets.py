@@ -143,6 +143,11 @@ class DatasetMixin:
             return super().save()
         if mode not in ("error", "append", "overwrite"):
             raise ValidationError(f"mode must be 'error', 'append' or 'overwrite', got {mode!r}.")
+        previous = self.__dict__.get("_previous")
+        if previous is not None:  # like Files: the data becomes the family's next version
+            if getattr(previous, "id", None) is None:
+                raise ValidationError("is_new_version_of must be a saved Dataset.")
+            return previous.overwrite(self.__dict__["_data"])
         if not self.name:
             raise ValidationError("A Dataset needs a name: lc.Dataset(df, name='cell-qc').")
         existing = type(self).latest(self.name, missing_ok=True)

@@ -19,6 +19,7 @@ from .fields import (
 )
 from .files import FileMixin
 from .record import Record
+from .tracking import TransformMixin
 
 
 class User(Record, uid_length=8, name_field="handle", search_fields=("handle", "name"),
@@ -39,7 +40,9 @@ class Storage(Record, uid_length=12, name_field="root", search_fields=("root", "
     region = CharField()
 
 
-class Transform(Record, uid_length=14, search_fields=("name", "short_name", "description")):
+class Transform(
+    TransformMixin, Record, uid_length=14, search_fields=("name", "short_name", "description")
+):
     """A piece of code or a pipeline step that turns inputs into outputs."""
 
     name = CharField(null=False)

@@ -34,6 +34,42 @@ class TrackingError(LakecatError, RuntimeError):
     """track() / finish() used where they cannot work (no file, no active run)."""
 
 
+class TransformMixin:
+    """Versions for Transforms: ``Transform(name=…, is_new_version_of=previous)``."""
+
+    def __init__(self, *, is_new_version_of: Any = None, **fields: Any) -> None:
+        super().__init__(**fields)
+        self.__dict__["_previous"] = is_new_version_of
+
+    def _before_save(self, instance: Any) -> None:
+        previous = self.__dict__.get("_previous")
+        if previous is None:
+            return
+        if previous.id is None:
+            raise ValidationError("is_new_version_of must be a saved Transform.")
+        data = self.__dict__
+        data["initial_version_id"] = previous.initial_version_id or previous.id
+        if data.get("version") in (None, previous.version):
+            version = previous.version or "1"
+            data["version"] = str(int(version) + 1) if version.isdigit() else f"{version}.1"
+        data["name"] = data.get("name") or previous.name
+        data["is_latest"] = True
+
+    def _after_insert(self, instance: Any) -> None:
+        previous = self.__dict__.pop("_previous", None)
+        if previous is not None and previous.is_latest is not False:
+            previous.is_latest = False
+            previous.save()
+
+    @property
+    def versions(self):
+        """Every version of this transform, oldest first."""
+        from catalog_sql.query import Q
+
+        root = self.initial_version_id or self.id
+        return type(self).filter(Q(id=root) | Q(initial_version_id=root)).order_by("id")
+
+
 def current_run():
     """The run being tracked in this thread, or None."""
     stack = getattr(_STATE, "runs", None)

@@ -194,3 +194,15 @@ def test_two_processes_tracking_get_their_own_runs(shared, tmp_path):
     assert len(set(uids)) == 2
     lc.connect(shared)
     assert {lc.File.get(key=f"out/p{i}.txt").run.uid for i in range(2)} == set(uids)
+
+
+def test_transform_and_dataset_is_new_version_of(instance):
+    v1 = lc.Transform(name="clustering", type="pipeline", version="1").save()
+    v2 = lc.Transform(name="clustering", type="pipeline", is_new_version_of=v1).save()
+    assert (v2.version, v2.initial_version_id, v2.is_latest) == ("2", v1.id, True)
+    assert [t.version for t in v2.versions] == ["1", "2"]
+    assert lc.Transform.get(v1.uid).is_latest is False
+    ds = lc.Dataset(pd.DataFrame({"a": [1]}), name="clusters").save()
+    ds2 = lc.Dataset(pd.DataFrame({"a": [1, 2]}), name="clusters", is_new_version_of=ds).save()
+    assert (ds2.version, ds2.n_rows, ds2.operation) == ("1", 2, "OVERWRITE")
+    assert ds2.initial_version_id == ds.id
