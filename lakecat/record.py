@@ -211,7 +211,15 @@ class Record:
             if isinstance(data.get(name), str):
                 data[name] = json.loads(data[name])
         data["_saved"] = tuple(data[c] for c in columns)
+        obj._remember_json()
         return obj
+
+    def _remember_json(self) -> None:
+        """Snapshot JSON fields as text: an in-place edit (``run.params["x"] = 1``) is a change."""
+        columns = self._json_columns()
+        if columns:
+            data = self.__dict__
+            data["_saved_json"] = {c: _dumps(data.get(c)) for c in columns}
 
     @classmethod
     def _json_columns(cls) -> list[str]:
@@ -345,7 +353,11 @@ class Record:
         columns = self._meta.columns
         if saved is None:
             return {c: self.__dict__.get(c) for c in columns}
-        return {c: v for c, old in zip(columns, saved) if (v := self.__dict__.get(c)) != old}
+        changes = {c: v for c, old in zip(columns, saved) if (v := self.__dict__.get(c)) != old}
+        for column, text in self.__dict__.get("_saved_json", {}).items():
+            if _dumps(self.__dict__.get(column)) != text:
+                changes[column] = self.__dict__.get(column)
+        return changes
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self) or self.id is None:
@@ -362,6 +374,10 @@ class Record:
             if value is not None and column not in ("created_at", "updated_at"):
                 shown.append(f"{column}={value!r}")
         return f"{type(self).__name__}({', '.join(shown)})"
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
 
 
 def _reverse_accessor(record: Record, name: str) -> Any:

@@ -101,6 +101,7 @@ def _stamp(record: Record, instance: Instance, row_id: int, uid: str, now: datet
 def _mark_saved(record: Record) -> None:
     data = record.__dict__
     data["_saved"] = record._meta.getter(data)
+    record._remember_json()
 
 
 # -- single records ------------------------------------------------------------------
@@ -353,6 +354,9 @@ def _insert_batch(cls: type[Record], new: list[Record], instance: Instance) -> N
     backend.insert_arrow(meta.table, _arrow(cls, rows))
     for record, row in zip(new, rows):
         record.__dict__["_saved"] = row
+    if cls._json_columns():
+        for record in new:
+            record._remember_json()
     if cls._has_hook("_after_insert"):
         for record in new:
             record._after_insert(instance)

@@ -238,3 +238,13 @@ def test_values_list(labels):
     assert rows == [("Experiment", "d-0"), ("experiment 2", "d-1")]
     with pytest.raises(lc.FieldError, match="Did you mean 'name'"):
         lc.ULabel.filter().values_list("nmae")
+
+
+def test_json_fields_edited_in_place_are_saved(instance):
+    run = lc.Run(params={"min_genes": 200}).save()
+    run.params["min_genes"] = 300
+    run.params["batch"] = ["a", "b"]
+    run.save()
+    assert lc.Run.get(run.uid).params == {"min_genes": 300, "batch": ["a", "b"]}
+    again = lc.Run.get(run.uid)
+    assert again._changes() == {}
