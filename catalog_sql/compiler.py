@@ -217,6 +217,8 @@ class Compiler:
         leaves, prepared = [], []
         for key, value in where.leaves():
             leaf = self.resolve(table, key)
+            if leaf.lookup.name == "in" and _one_shot(value):
+                value = list(value)  # read a generator once: prepare and shape must agree
             if leaf.is_relation:
                 value = adapt(value)
             params = leaf.lookup.prepare(value, leaf.column)
@@ -240,8 +242,11 @@ class Compiler:
         """Compile a SELECT over ``table``; ``mode`` is rows, count, exists, ids or values
         (``columns`` only)."""
         for number, label in ((limit, "limit"), (offset, "offset")):
-            if number is not None and (not isinstance(number, int) or number < 0):
-                raise ValidationError(f"{label} must be a non-negative integer, got {number!r}.")
+            bad = not isinstance(number, int) or isinstance(number, bool)
+            if number is not None and (bad or not 0 <= number < 2**62):
+                raise ValidationError(f"{label} must be an integer in [0, 2**62), got {number!r}.")
+        if mode == "values" and not columns:
+            raise ValidationError("values_list() needs at least one field name.")
         leaves, prepared = self.prepare(table, where, adapt)
         if mode == "values":
             model = self.table(table)
@@ -358,6 +363,13 @@ class Compiler:
         select = select.join(self.target.table(target.name, sub_alias), on=on, copy=False)
         cond = self._leaf_condition(sub, leaf, rest, holders, negated)
         return sub.apply(select).where(cond, copy=False)
+
+
+def _one_shot(value: Any) -> bool:
+    """An iterable that would be exhausted by reading it (generator, iterator, view)."""
+    return hasattr(value, "__iter__") and not isinstance(
+        value, (list, tuple, set, frozenset, str, bytes, dict)
+    )
 
 
 def _shape(q: Q | None, leaves) -> tuple:

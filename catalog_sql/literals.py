@@ -30,8 +30,16 @@ def render_literal(value: Any, dialect: str) -> str:
         return "TRUE" if value else "FALSE"
     if kind is int:
         return str(value)
-    if kind is float and math.isfinite(value) and value >= 0:
-        return repr(value)
+    if kind is float:
+        if math.isfinite(value):
+            if value >= 0:
+                return repr(value)
+            from sqlglot import exp  # sqlglot spells negative floats its own way
+
+            return exp.convert(value).sql(dialect)
+        special = "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+        double = "DOUBLE PRECISION" if dialect == "postgres" else "DOUBLE"
+        return f"CAST('{special}' AS {double})"
     if kind is dt.datetime:
         cast = "TIMESTAMPTZ" if value.tzinfo is not None else "TIMESTAMP"
         return f"CAST('{value}' AS {cast})"

@@ -86,6 +86,8 @@ def coerce(value: Any, column: Column) -> Any:
     if kind == "int":
         if isinstance(value, bool) or not isinstance(value, int):
             raise _bad(column, value, "an integer")
+        if not -(2**63) <= value < 2**63:
+            raise ValidationError(f"Field '{column.name}' value {value} does not fit in 64 bits.")
         return value
     if kind == "float":
         if isinstance(value, bool) or not isinstance(value, (int, float)):

@@ -25,7 +25,8 @@ class Q:
                 raise ValidationError(
                     f"Positional filter arguments must be Q objects, got {arg!r}."
                 )
-        self.children: list[Q | tuple[str, Any]] = [*args, *lookups.items()]
+        items = [(k, _materialize(v) if k.endswith("__in") else v) for k, v in lookups.items()]
+        self.children: list[Q | tuple[str, Any]] = [*args, *items]
         self.connector = Q.AND
         self.negated = False
 
@@ -65,3 +66,12 @@ class Q:
             repr(c) if isinstance(c, Q) else f"{c[0]}={c[1]!r}" for c in self.children
         )
         return f"{'~' if self.negated else ''}Q({inner})"
+
+
+def _materialize(value: Any) -> Any:
+    """Read a generator or iterator once, so the query can be compiled and run again."""
+    if hasattr(value, "__iter__") and not isinstance(
+        value, (list, tuple, set, frozenset, str, bytes, dict)
+    ):
+        return list(value)
+    return value

@@ -110,8 +110,14 @@ def compile_search(
     """
     if not isinstance(query, str) or not query.strip():
         raise ValidationError("search() needs a non-empty query string.")
-    if not isinstance(limit, int) or limit <= 0:
-        raise ValidationError(f"limit must be a positive integer, got {limit!r}.")
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 0 < limit < 2**31:
+        raise ValidationError(f"limit must be a positive integer below 2**31, got {limit!r}.")
+    if "\x00" in query:
+        raise ValidationError("The search query contains a NUL byte; remove it.")
+    try:
+        query.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError("The search query is not valid Unicode text.") from None
     _check_fields(table, fields)
     q = query.strip().lower()[:MAX_QUERY]
     params = {"q": q, "word": f" {q}", "first": q[0], "head": q[:3], "qf": q[:FUZZY_PREFIX]}

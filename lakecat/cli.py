@@ -121,7 +121,7 @@ def ls(registry: str, filters: tuple[str, ...], limit: int, fmt: str) -> None:
     from .record import registry_class
 
     cls = registry_class(_registry_name(registry))
-    lookups = dict(_parse_filter(f) for f in filters)
+    lookups = dict(_parse_filter(f, cls) for f in filters)
     table = cls.filter(**lookups).order_by("id").limit(limit).to_arrow()
     _print_table(table, fmt)
 
@@ -317,20 +317,50 @@ def _registry_name(name: str) -> str:
     return lowered.get(name.lower().replace("_", ""), name)
 
 
-def _parse_filter(text: str) -> tuple[str, Any]:
+def _parse_filter(text: str, cls=None) -> tuple[str, Any]:
+    """``KEY=VALUE`` with VALUE read as the type of the field KEY names.
+
+    Examples:
+        >>> from lakecat.registries import File
+        >>> _parse_filter("size__gt=10", File), _parse_filter("key=2024", File)
+        (('size__gt', 10), ('key', '2024'))
+    """
     from catalog_sql.errors import ValidationError
 
     if "=" not in text:
         raise ValidationError(f"--filter needs KEY=VALUE, got {text!r}.")
     key, value = text.split("=", 1)
+    kind = _field_type(cls, key) if cls is not None else "str"
     if key.endswith("__in"):
-        return key, value.split(",")
+        return key, [_typed(v, kind) for v in value.split(",")]
     if key.endswith("__isnull"):
-        return key, value.lower() in ("1", "true", "yes")
+        return key, _typed(value, "bool")
+    if key.endswith("__range"):
+        return key, [_typed(v, kind) for v in value.split(",", 1)]
+    return key, _typed(value, kind)
+
+
+def _field_type(cls, key: str) -> str:
+    from .instance import current
+
+    return current().compiler.resolve(cls._meta.table, key).column.type
+
+
+def _typed(value: str, kind: str) -> Any:
+    from catalog_sql.errors import ValidationError
+
     try:
-        return key, int(value)
+        if kind == "int":
+            return int(value)
+        if kind == "float":
+            return float(value)
     except ValueError:
-        return key, value
+        raise ValidationError(f"{value!r} is not a number.") from None
+    if kind == "bool":
+        if value.lower() not in ("1", "0", "true", "false", "yes", "no"):
+            raise ValidationError(f"{value!r} is not true/false.")
+        return value.lower() in ("1", "true", "yes")
+    return value
 
 
 def _print_info(data: dict[str, Any]) -> None:

@@ -249,8 +249,8 @@ class DatasetMixin:
                 record.__dict__["_data"] = None
                 super(DatasetMixin, record).save()
         except BaseException:
-            if latest.format == "parquet":
-                tables.remove_version(latest._url(), written, latest._options())
+            tables.undo_write(latest._url(), latest.format, written, latest.delta_version,
+                              latest._options())  # fmt: skip
             raise
         if mode == "append" and schema_mode != "merge":
             final_schema = current_schema  # appends keep the table's schema

@@ -71,6 +71,10 @@ class _Source:
         return cls("object", data, fmt, suffix, fmt.is_folder)
 
 
+_BLOB_FIELDS = ("uid", "hash", "hash_type", "size", "n_objects", "blob", "storage_id", "key",
+                "version", "is_latest", "initial_version_id")  # fmt: skip
+
+
 class FileMixin:
     """Behaviour of the ``File`` registry."""
 
@@ -103,14 +107,19 @@ class FileMixin:
         """Write the blob (hashing it in the same pass) before the row is inserted."""
         from .tracking import stamp_output
 
+        if self.__dict__.get("_blob_deleted"):
+            raise ValidationError(
+                "This File was deleted together with its blob; make a new File from the data."
+            )
         stamp_output(self)
         source = self.__dict__.get("_source")
         if source is None or self.__dict__.get("hash") is not None:
             return
+        data = self.__dict__
+        data["_pre_blob"] = {c: data.get(c) for c in _BLOB_FIELDS}  # restored by _undo_save
         from .uid import uid
 
         storage = instance.storage_root
-        data = self.__dict__
         data["uid"] = data.get("uid") or uid(self._meta.uid_length)
         blob = f"{OBJECTS}/{data['uid']}{source.suffix}"
         digest, blob, managed = _write_blob(storage, source, blob)
@@ -128,7 +137,11 @@ class FileMixin:
             data["key"] = blob
         if storage.is_local:  # we just hashed these bytes: no need to re-hash on load
             _remember_verified(Path(storage.url(blob)), digest.hash)
-        self._set_version()
+        try:
+            self._set_version()
+        except BaseException:
+            self._undo_save()
+            raise
 
     def _set_version(self) -> None:
         data = self.__dict__
@@ -157,6 +170,7 @@ class FileMixin:
         for slot, items in (self.__dict__.pop("_feature_lists", None) or {}).items():
             link_file(self.id, feature_set_for(items, name=slot).id, slot)
         self.__dict__.pop("_new_blob", None)
+        self.__dict__.pop("_pre_blob", None)
         self.__dict__["_source"] = None
 
     def _on_adopt(self, existing) -> None:
@@ -170,7 +184,11 @@ class FileMixin:
         data["_source"] = data["_previous"] = None
 
     def _undo_save(self) -> None:
+        """The save failed: remove the new blob and forget what writing it recorded."""
         self._drop_new_blob()
+        before = self.__dict__.pop("_pre_blob", None)
+        if before is not None:
+            self.__dict__.update(before)
 
     def _drop_new_blob(self) -> None:
         blob = self.__dict__.pop("_new_blob", None)
@@ -179,11 +197,19 @@ class FileMixin:
 
             current().storage_root.delete(blob)
 
+    def delete(self) -> None:
+        """Delete the record and (unless another record points at it) its blob."""
+        blob = self.__dict__.get("blob")
+        super().delete()
+        if blob and blob.startswith(OBJECTS + "/") and not self._storage().exists(blob):
+            self.__dict__["_blob_deleted"] = True
+
     def _after_delete(self) -> None:
         blob = self.__dict__.get("blob")
         managed = bool(blob) and blob.startswith(OBJECTS + "/")
         if managed and not type(self).filter(blob=blob).exists():
             self._storage().delete(blob)
+            self.__dict__["_blob_deleted"] = True
 
     # -- reading ---------------------------------------------------------------------
     def _storage(self) -> StorageRoot:

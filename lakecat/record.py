@@ -296,6 +296,13 @@ class Record:
         self.__dict__["id"] = None
         self.__dict__["_saved"] = None
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Assigning a field validates the value like the constructor does."""
+        field = self._meta.fields.get(name)
+        if field is not None and not isinstance(field, ForeignKey):
+            value = _check(field, value)
+        object.__setattr__(self, name, value)
+
     def __getattr__(self, name: str) -> Any:
         """Reverse relations: ``transform.runs``, ``ulabel.files``."""
         if name.startswith("_"):

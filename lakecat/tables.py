@@ -4,7 +4,6 @@ place with DuckDB (offline extensions from the pinned wheels)."""
 from __future__ import annotations
 
 import os
-import re
 import threading
 from typing import Any
 
@@ -77,6 +76,20 @@ def remove(url: str, options: dict) -> None:
     fs = _fs(url, options)
     if fs.exists(url):
         fs.rm(url, recursive=True)
+
+
+def undo_write(url: str, fmt: str, written: int, previous: int, options: dict) -> None:
+    """The catalog refused a new version: make the table read as ``previous`` again.
+
+    Parquet snapshots are removed; Delta cannot drop a commit, so it gets a RESTORE commit
+    back to ``previous`` (readers of the table's head then see the registered data).
+    """
+    if fmt == "parquet":
+        remove_version(url, written, options)
+        return
+    from deltalake import DeltaTable
+
+    DeltaTable(url, storage_options=delta_options(url, options)).restore(previous)
 
 
 def remove_version(url: str, version: int, options: dict) -> None:
@@ -231,8 +244,16 @@ def check_select(sql: str) -> None:
 
 def query(sql: str, where: Any, kind: str, version: int, options: dict):
     """Run a SELECT with the dataset bound to the name ``self``; returns pandas."""
+    import duckdb
+
+    from .datasets import ReadOnlyQueryError
+
     con = _cursor(connection(where, kind, options))
-    return con.execute(with_self(sql, scan(where, kind, version))).to_arrow_table().to_pandas()
+    try:
+        result = con.execute(with_self(sql, scan(where, kind, version))).to_arrow_table()
+    except duckdb.Error as err:
+        raise ReadOnlyQueryError(f"The query failed: {' '.join(str(err).split())}") from None
+    return result.to_pandas()
 
 
 _LOCAL = threading.local()
@@ -247,26 +268,19 @@ def _cursor(con):
     return cursor
 
 
-_LEADING_WITH = re.compile(r"^\s*WITH(\s+RECURSIVE)?\s+", re.IGNORECASE)
-
-
 def with_self(sql: str, source: str) -> str:
-    """Bind the name ``self`` to ``source`` with a common table expression.
+    """Bind the name ``self`` to ``source``; the user's statement becomes a subquery.
 
-    A CTE costs nothing at run time (a view made per call would read the Delta log twice).
+    A CTE costs nothing at run time (a view made per call would read the Delta log twice);
+    wrapping keeps the user's own comments, CTEs and even a CTE named ``self`` valid.
 
     Examples:
-        >>> with_self("SELECT count(*) FROM self", "t")
-        'WITH self AS (SELECT * FROM t) SELECT count(*) FROM self'
-        >>> with_self("with a as (select 1) select * from a, self", "t")
-        'WITH self AS (SELECT * FROM t), a as (select 1) select * from a, self'
+        >>> print(with_self("SELECT count(*) FROM self;", "t"))
+        WITH self AS (SELECT * FROM t) SELECT * FROM (SELECT count(*) FROM self
+        ) AS q
     """
-    binding = f"self AS (SELECT * FROM {source})"
-    match = _LEADING_WITH.match(sql)
-    if match is None:
-        return f"WITH {binding} {sql}"
-    recursive = "RECURSIVE " if match.group(1) else ""
-    return f"WITH {recursive}{binding}, {sql[match.end() :]}"
+    body = sql.strip().rstrip(";").rstrip()
+    return f"WITH self AS (SELECT * FROM {source}) SELECT * FROM ({body}\n) AS q"
 
 
 def relation(where: Any, kind: str, version: int, options: dict):

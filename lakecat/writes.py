@@ -109,9 +109,9 @@ def save_one(record: Record) -> Record:
     """Insert or update one record (see :meth:`Record.save`)."""
     _check_required(record)
     new = record.id is None
-    if new:
-        record._before_save(current())
     try:
+        if new:
+            record._before_save(current())
         with _write([record]) as instance:
             if new:
                 _insert_one(record, instance)
@@ -385,9 +385,12 @@ def _arrow(cls: type[Record], rows: list[tuple]):
 def _column(pa, values, kind):
     """An Arrow array; a column holding one value (timestamps, created_by) is repeated."""
     first = values[0] if values else None
-    if values and all(v is first for v in values):
-        return pa.repeat(pa.scalar(first, type=kind), len(values))
-    return pa.array(values, type=kind)
+    try:
+        if values and all(v is first for v in values):
+            return pa.repeat(pa.scalar(first, type=kind), len(values))
+        return pa.array(values, type=kind)
+    except (OverflowError, TypeError, pa.ArrowException) as err:
+        raise ValidationError(f"A value does not fit its column ({kind}): {err}") from None
 
 
 # -- deletes ----------------------------------------------------------------------------

@@ -232,3 +232,20 @@ def test_lineage_command(tmp_path):
     assert out.read_text().startswith("<svg") and f.uid in out.read_text()
     missing = runner.invoke(cli, ["lineage", "nosuchuid0000"])
     assert missing.exit_code == 1 and "No record with uid" in missing.output
+
+
+def test_filter_values_take_the_field_type(tmp_path):
+    import lakecat as lc
+
+    runner = CliRunner()
+    runner.invoke(cli, ["init", "--storage", str(tmp_path / "s")])
+    lc.save([lc.ULabel(name="2024"), lc.ULabel(name="other")])
+    ids = [r.id for r in lc.ULabel.filter().order_by("id")]
+    by_name = runner.invoke(cli, ["ls", "ulabel", "--filter", "name=2024", "--format", "csv"])
+    assert by_name.exit_code == 0 and "2024" in by_name.output
+    listed = runner.invoke(
+        cli, ["ls", "ulabel", "--filter", f"id__in={ids[0]},{ids[1]}", "--format", "json"]
+    )
+    assert len(json.loads(listed.output)) == 2
+    bad = runner.invoke(cli, ["ls", "file", "--filter", "size__gt=big"])
+    assert bad.exit_code == 1 and "not a number" in bad.output

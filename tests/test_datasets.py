@@ -168,3 +168,32 @@ def test_latest_version_seen_after_another_process_appends(duck_instance):
     out = subprocess.run(["python", "-c", code, root], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert ds.query("SELECT count(*) AS n FROM self")["n"][0] == 4
+
+
+def test_failed_catalog_write_restores_the_delta_table(duck_instance, monkeypatch):
+    from lakecat import datasets
+
+    ds = lc.Dataset(CELLS, name="fragile").save()
+
+    def refuse():
+        raise lc.CatalogLockedError("simulated: the catalog is busy")
+
+    monkeypatch.setattr(datasets, "_transaction", refuse)
+    with pytest.raises(lc.CatalogLockedError):
+        ds.append(MORE)
+    monkeypatch.undo()
+    assert list(ds.versions()["version"]) == [0]
+    assert ds.query("SELECT count(*) AS n FROM self")["n"][0] == 3
+    again = ds.append(MORE)
+    assert again.n_rows == 4 and ds.load().shape == (4, 2)
+
+
+def test_query_accepts_comments_ctes_and_its_own_self(instance):
+    ds = lc.Dataset(CELLS, name="q").save()
+    assert (
+        ds.query("/* c */ WITH a AS (SELECT * FROM self) SELECT count(*) AS n FROM a")["n"][0] == 3
+    )
+    assert ds.query("-- count\nSELECT count(*) AS n FROM self -- trailing")["n"][0] == 3
+    assert ds.query("WITH self AS (SELECT 1 AS n) SELECT n FROM self")["n"][0] == 1
+    with pytest.raises(ReadOnlyQueryError, match="failed"):
+        ds.query("SELECT no_such_column FROM self")

@@ -132,3 +132,24 @@ def test_init_twice_connects(tmp_path):
 def test_bad_db_url(tmp_path):
     with pytest.raises(lc.InstanceError, match="postgresql://"):
         lc.init(storage=str(tmp_path), db="mysql://x")
+
+
+def test_review_regressions(instance):
+    """Inputs a review found escaping as raw errors or wrong results."""
+    lc.save([lc.ULabel(name=n) for n in ("a", "b", "c")])
+    assert lc.ULabel.filter(name__in=[]).count() == 0
+    gen = (n for n in ["a", "b"])
+    qs = lc.ULabel.filter(name__in=gen)
+    assert qs.count() == 2 and len(qs.list()) == 2  # a generator is read once, used twice
+    label = lc.ULabel.get(name="a")
+    with pytest.raises(lc.ValidationError):
+        label.name = 123  # assignment validates like the constructor
+    with pytest.raises(lc.ValidationError):
+        lc.ULabel.filter().limit(2**70).count()
+    with pytest.raises(lc.ValidationError):
+        lc.ULabel.search("a\x00b")
+    if instance.backend.name == "duckdb":  # RE2 refuses look-behind: a typed error
+        with pytest.raises(lc.CatalogError):
+            lc.ULabel.filter(name__regex="(?<=a)b").count()
+    with pytest.raises(lc.ValidationError):
+        lc.ULabel.filter().values_list()

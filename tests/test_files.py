@@ -253,3 +253,22 @@ def test_large_file_on_s3(s3_bucket, tmp_path):
     f = lc.File(path).save()
     assert f.hash == blake3.blake3(path.read_bytes()).hexdigest()
     assert f.stage().read_bytes() == path.read_bytes()
+
+
+def test_failed_saves_leave_no_blob_and_can_be_retried(instance, csv_file):
+    f = lc.File(csv_file)
+    bad = lc.FeatureSet()
+    bad.__dict__["n"] = 2**70  # slipped past validation: the whole save must fail
+    with pytest.raises(lc.LakecatError):
+        lc.save([f, bad])
+    objects = Path(instance.config.storage) / ".lakecat" / "objects"
+    assert not objects.exists() or not any(objects.iterdir())
+    assert f.hash is None and f.id is None
+    f.save()  # the retry writes the blob again
+    assert blob_path(f).read_bytes() == csv_file.read_bytes()
+    f.delete()
+    with pytest.raises(lc.ValidationError, match="deleted together with its blob"):
+        f.save()
+    with pytest.raises(lc.ValidationError, match="saved File"):
+        lc.File(csv_file, is_new_version_of=lc.File()).save()
+    assert not objects.exists() or not any(objects.iterdir())

@@ -20,7 +20,7 @@ TIMES = st.datetimes(min_value=dt.datetime(1900, 1, 1), max_value=dt.datetime(22
 VALUES = st.one_of(
     TEXT,
     st.integers(min_value=-(2**62), max_value=2**62),
-    st.floats(allow_nan=False, allow_infinity=False),
+    st.floats(allow_nan=False, allow_infinity=False),  # NaN/inf: see the test below
     st.booleans(),
     st.none(),
     TIMES,
@@ -41,3 +41,13 @@ def test_same_text_as_sqlglot(value):
 def test_strings_round_trip_through_duckdb(text):
     con = duckdb.connect()
     assert con.execute(f"SELECT {render_literal(text, 'duckdb')}").fetchone()[0] == text
+
+
+def test_non_finite_floats_round_trip():
+    import math
+
+    con = duckdb.connect()
+    for value in (float("nan"), float("inf"), float("-inf")):
+        got = con.execute(f"SELECT {render_literal(value, 'duckdb')}").fetchone()[0]
+        assert (math.isnan(got) and math.isnan(value)) or got == value
+    assert render_literal(float("inf"), "postgres") == "CAST('Infinity' AS DOUBLE PRECISION)"

@@ -17,6 +17,24 @@ from ..compiler import Compiled, Target
 BATCH = "_lakecat_batch"
 
 
+@contextmanager
+def translated() -> Iterator[None]:
+    """Turn database errors into lakecat's typed errors (message kept, one line)."""
+    import duckdb
+
+    from ..errors import CatalogError, IntegrityError
+
+    try:
+        yield
+    except duckdb.Error as err:
+        text = " ".join(str(err).split())
+        if "Duplicate key" in text or "duplicate key" in text or "violates unique" in text:
+            raise IntegrityError(f"A record with the same unique value exists: {text}") from err
+        if "NOT NULL constraint" in text or "null value in column" in text:
+            raise IntegrityError(f"A required field is missing: {text}") from err
+        raise CatalogError(f"The catalog rejected the statement: {text}") from err
+
+
 class Backend(ABC):
     """A connection to one catalog database, shared by one process."""
 
@@ -78,19 +96,19 @@ class Backend(ABC):
 
     def fetch(self, compiled: Compiled) -> tuple[list[str], list[tuple]]:
         """Column names and rows of a compiled SELECT."""
-        with self.session() as con:
+        with self.session() as con, translated():
             result = self._run(con, compiled)
             return [d[0] for d in result.description], result.fetchall()
 
     def fetch_arrow(self, compiled: Compiled):
         """A compiled SELECT as a ``pyarrow.Table``."""
-        with self.session() as con:
+        with self.session() as con, translated():
             return self._run(con, compiled).to_arrow_table()
 
     def execute(self, compiled: Compiled) -> None:
         """Run a compiled write statement."""
         self.touch()
-        with self.session() as con:
+        with self.session() as con, translated():
             self._run(con, compiled)
 
     def duck_sql(self, sql: str, params: Any = None, **frames: Any):
