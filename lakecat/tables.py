@@ -115,11 +115,29 @@ def read(where: Any, kind: str, version: int, options: dict):
     first = where[0] if isinstance(where, list) else where
     if "://" not in first:
         return ds.dataset(where, format="parquet").to_table()
-    fs = _fs(first, options)  # pyarrow wants paths without the protocol with an fsspec fs
-    paths = [fs._strip_protocol(p) for p in where] if isinstance(where, list) else where
-    if not isinstance(paths, list):
-        paths = fs._strip_protocol(paths)
-    return ds.dataset(paths, format="parquet", filesystem=fs).to_table()
+    return _read_remote_parquet(where, options)
+
+
+def _read_remote_parquet(where: Any, options: dict):
+    """Read remote parquet file by file through fsspec, in this thread.
+
+    (Handing an fsspec filesystem to pyarrow's threaded dataset reader can wedge fsspec's
+    event loop; reading sequentially cannot.)
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    first = where[0] if isinstance(where, list) else where
+    fs = _fs(first, options)
+    if isinstance(where, list):
+        paths = list(where)
+    else:
+        paths = sorted(p for p in fs.find(where) if p.endswith(".parquet"))
+    tables = []
+    for path in paths:
+        with fs.open(path, "rb") as fh:
+            tables.append(pq.read_table(fh))
+    return pa.concat_tables(tables) if len(tables) > 1 else tables[0]
 
 
 def schema(url: str, fmt: str, version: int, options: dict):
