@@ -454,6 +454,25 @@ def _transaction():
     return current().backend.transaction()
 
 
+def _view_for(record) -> str:
+    """``ds_<name>``; if another dataset's name maps to the same view, the family created
+    later gets ``ds_<name>_<family id>`` (and a warning), so no view shows the wrong data."""
+    base = view_name(record.name)
+    root = record.initial_version_id or record.id
+    rivals = set()
+    for name, row_id, initial in (
+        type(record).filter(is_latest=True).values_list("name", "id", "initial_version_id")
+    ):
+        family = initial or row_id
+        if family != root and view_name(name) == base:
+            rivals.add(family)
+    if not rivals or root < min(rivals):
+        return base
+    logger.warning("dataset %r shares view %s with another dataset; using %s_%d",
+                   record.name, base, base, root)  # fmt: skip
+    return f"{base}_{root}"
+
+
 def _refresh_view(record) -> None:
     """Keep ``ds_<name>`` in the catalog pointing at the latest version (DuckDB back end)."""
     from . import tables
@@ -464,7 +483,7 @@ def _refresh_view(record) -> None:
         return
     _, kind, where = record._sources(None)
     try:
-        tables.create_view(instance.backend, view_name(record.name), where, kind)
+        tables.create_view(instance.backend, _view_for(record), where, kind)
     except LakecatError:
         raise
     except Exception as err:  # noqa: BLE001 - a view is a convenience; say why it is missing

@@ -63,8 +63,11 @@ def _write_parquet_snapshot(url, table, version, mode, schema_mode, options) -> 
         raise ValidationError(f"Snapshot {target} exists already; versions are immutable.")
     if mode == "append" and version > 0:
         previous = read(f"{url}/v{version - 1}", "parquet", version - 1, options)
-        promote = "permissive" if schema_mode == "merge" else "default"
-        table = pa.concat_tables([previous, table], promote_options=promote)
+        if schema_mode == "merge":
+            table = pa.concat_tables([previous, table], promote_options="permissive")
+        else:  # checked compatible: align string/large_string, timestamp units, order
+            table = table.select(previous.schema.names).cast(previous.schema)
+            table = pa.concat_tables([previous, table])
     fs.makedirs(target, exist_ok=True)
     with fs.open(f"{target}/part-0.parquet", "wb") as fh:
         pq.write_table(table, fh)

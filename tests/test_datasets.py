@@ -197,3 +197,24 @@ def test_query_accepts_comments_ctes_and_its_own_self(instance):
     assert ds.query("WITH self AS (SELECT 1 AS n) SELECT n FROM self")["n"][0] == 1
     with pytest.raises(ReadOnlyQueryError, match="failed"):
         ds.query("SELECT no_such_column FROM self")
+
+
+def test_colliding_view_names_stay_apart(duck_instance):
+    first = lc.Dataset(CELLS, name="cell-qc").save()
+    second = lc.Dataset(MORE, name="cell qc").save()
+    root = second.id
+    with duck_instance.backend.session() as con:
+        assert con.execute("SELECT count(*) FROM ds_cell_qc").fetchone()[0] == 3
+        assert con.execute(f"SELECT count(*) FROM ds_cell_qc_{root}").fetchone()[0] == 1
+    first.append(MORE)
+    with duck_instance.backend.session() as con:
+        assert con.execute("SELECT count(*) FROM ds_cell_qc").fetchone()[0] == 4
+
+
+def test_parquet_append_aligns_equivalent_types(instance):
+    import pyarrow as pa
+
+    ds = lc.Dataset(pa.table({"a": pa.array(["x"], pa.string())}), name="p", format="parquet")
+    ds.save()
+    v1 = ds.append(pa.table({"a": pa.array(["y"], pa.large_string())}))
+    assert list(v1.load()["a"]) == ["x", "y"]
