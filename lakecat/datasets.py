@@ -275,6 +275,28 @@ class DatasetMixin:
         row = {"dataset_id": self.id, "feature_set_id": feature_set.id, "slot": "columns"}
         backend.execute(statements.insert_row(backend.target, "dataset_feature_set", row))
 
+    def delete(self) -> None:
+        """Delete this version's record; if it was the latest, the previous one becomes it.
+
+        The table's data files are kept (other versions share them; Delta time travel).
+        """
+        from . import tables
+
+        was_latest, family = self.is_latest, self._family()
+        url, options, fmt, version = self._url(), self._options(), self.format, self.delta_version
+        super().delete()
+        if not was_latest:
+            return
+        remaining = family.order_by("-delta_version").first()
+        if remaining is None:
+            return
+        # The table's head must be the registered latest again, so the next append and the
+        # shell view see the right rows (Delta: a RESTORE commit; Parquet: drop the snapshot).
+        tables.undo_write(url, fmt, version, remaining.delta_version, options)
+        remaining.is_latest = True
+        remaining.save()
+        _refresh_view(remaining)
+
     # -- reading ---------------------------------------------------------------------
     @classmethod
     def get(cls, uid: str | None = None, /, **lookups: Any):

@@ -218,3 +218,15 @@ def test_parquet_append_aligns_equivalent_types(instance):
     ds.save()
     v1 = ds.append(pa.table({"a": pa.array(["y"], pa.large_string())}))
     assert list(v1.load()["a"]) == ["x", "y"]
+
+
+@pytest.mark.parametrize("fmt", ["delta", "parquet"])
+def test_deleting_the_latest_version_promotes_the_previous(instance, fmt):
+    ds = lc.Dataset(CELLS, name="d", format=fmt).save()
+    v1 = ds.append(MORE)
+    v1.delete()
+    latest = lc.Dataset.get(name="d")
+    assert latest == ds and latest.is_latest
+    assert latest.query("SELECT count(*) AS n FROM self")["n"][0] == 3
+    again = latest.append(MORE)
+    assert again.n_rows == 4 and again.query("SELECT count(*) AS n FROM self")["n"][0] == 4
