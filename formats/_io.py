@@ -74,6 +74,9 @@ def filesystem(url: str, storage_options: StorageOptions = None) -> tuple[Any, s
     protocol, _, rest = url.partition("://")
     if protocol in ("s3", "s3a"):
         s3fs = require("s3fs", "s3")
+        # A fresh client per handle: a cached instance shares one aiohttp session (and its
+        # pooled connections) with every other handle in the process.
+        options.setdefault("skip_instance_cache", True)
         return s3fs.S3FileSystem(**options), rest
     fsspec = require("fsspec", "s3")
     return fsspec.core.url_to_fs(url, **options)

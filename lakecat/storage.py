@@ -232,7 +232,7 @@ class StorageRoot:
 
     def __init__(self, root: str, options: dict[str, Any] | None = None) -> None:
         self.root = root.rstrip("/")
-        self.options = dict(options or {})
+        self.options = _with_timeouts(self.root, dict(options or {}))
         self.is_local = "://" not in root or root.startswith("file://")
         self._fs = None
 
@@ -418,6 +418,18 @@ def _digest_local(path: Path) -> Digest:
         entries.append((file.relative_to(path).as_posix(), digest.size, digest.hash))
     total = sum(e[1] for e in entries)
     return Digest(combine_dir_hash(entries), total, len(entries), DIR_HASH_TYPE)
+
+
+def _with_timeouts(root: str, options: dict[str, Any]) -> dict[str, Any]:
+    """For S3, bounded connect/read timeouts with retries: a stalled connection is retried
+    instead of hanging the caller (botocore's defaults wait a minute, aiohttp's forever)."""
+    if root.startswith("s3://"):
+        config = dict(options.get("config_kwargs") or {})
+        config.setdefault("connect_timeout", 10)
+        config.setdefault("read_timeout", 30)
+        config.setdefault("retries", {"max_attempts": 5, "mode": "standard"})
+        options["config_kwargs"] = config
+    return options
 
 
 def _strip(path: str) -> str:

@@ -205,7 +205,7 @@ def connection(where: Any, kind: str, options: dict):
 
     first = where[0] if isinstance(where, list) else where
     remote = "://" in first
-    key = (kind == "delta", remote, tuple(sorted(options.items())) if remote else ())
+    key = (kind == "delta", remote, repr(sorted(options.items())) if remote else "")
     con = _CONNECTIONS.get(key)
     if con is None:
         con = duckdb.connect(config=dict(NO_DOWNLOADS))
