@@ -16,7 +16,8 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from catalog_sql import statements
-from catalog_sql.errors import IntegrityError, LakecatError, ValidationError
+from catalog_sql.backends.base import translate
+from catalog_sql.errors import IntegrityError, ValidationError
 
 from .instance import Instance, current
 from .uid import uids
@@ -53,20 +54,9 @@ def _write(records: list[Record]) -> Iterator[Instance]:
         for record, snapshot in zip(records, snapshots):
             record.__dict__.clear()
             record.__dict__.update(snapshot)
-        if isinstance(err, duckdb.Error) and not isinstance(err, LakecatError):
-            raise _db_error(err) from err
+        if isinstance(err, duckdb.Error):  # e.g. from an Arrow insert
+            raise translate(err) from err
         raise
-
-
-def _db_error(err: Exception) -> LakecatError:
-    text = str(err)
-    if "Duplicate key" in text or "duplicate key" in text or "unique" in text.lower():
-        return IntegrityError(f"A record with the same unique value exists already: {text}")
-    if "NOT NULL" in text or "null value" in text:
-        return IntegrityError(f"A required field is missing: {text}")
-    from catalog_sql.errors import CatalogError
-
-    return CatalogError(f"The catalog rejected the write: {text}")
 
 
 def _row(record: Record) -> dict[str, Any]:

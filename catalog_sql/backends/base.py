@@ -17,22 +17,27 @@ from ..compiler import Compiled, Target
 BATCH = "_lakecat_batch"
 
 
+def translate(err: Exception) -> Exception:
+    """The lakecat error for a database error (message kept, on one line)."""
+    from ..errors import CatalogError, IntegrityError
+
+    text = " ".join(str(err).split())
+    if "Duplicate key" in text or "duplicate key" in text or "violates unique" in text:
+        return IntegrityError(f"A record with the same unique value exists: {text}")
+    if "NOT NULL constraint" in text or "null value in column" in text:
+        return IntegrityError(f"A required field is missing: {text}")
+    return CatalogError(f"The catalog rejected the statement: {text}")
+
+
 @contextmanager
 def translated() -> Iterator[None]:
-    """Turn database errors into lakecat's typed errors (message kept, one line)."""
+    """Raise database errors as lakecat's typed errors."""
     import duckdb
-
-    from ..errors import CatalogError, IntegrityError
 
     try:
         yield
     except duckdb.Error as err:
-        text = " ".join(str(err).split())
-        if "Duplicate key" in text or "duplicate key" in text or "violates unique" in text:
-            raise IntegrityError(f"A record with the same unique value exists: {text}") from err
-        if "NOT NULL constraint" in text or "null value in column" in text:
-            raise IntegrityError(f"A required field is missing: {text}") from err
-        raise CatalogError(f"The catalog rejected the statement: {text}") from err
+        raise translate(err) from err
 
 
 class Backend(ABC):
