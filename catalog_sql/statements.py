@@ -115,3 +115,41 @@ def delete_matching(target: Target, table: str, values: dict[str, Any]) -> Compi
     conds = [exp.EQ(this=exp.column(_ident(c)), expression=_ph(i)) for i, c in enumerate(values)]
     tree = exp.delete(target.table(table), where=exp.and_(*conds))
     return Compiled(tree.sql(target.dialect), _params(values.values()), target.dialect)
+
+
+def update_where(
+    target: Target, table: str, changes: dict[str, Any], where: dict[str, Any]
+) -> Compiled:
+    """``UPDATE table SET … WHERE …``: a list value means ``IN``, any other ``=``.
+
+    Examples:
+        >>> update_where(Target("duckdb"), "file", {"is_latest": False},
+        ...              {"id": [1, 2], "is_latest": True}).sql
+        'UPDATE "file" SET "is_latest" = $p0 WHERE "id" IN ($p1, $p2) AND "is_latest" = $p3'
+    """
+    shape = tuple((c, len(v) if isinstance(v, (list, tuple)) else -1) for c, v in where.items())
+    sql = _update_where_sql(target, table, tuple(changes), shape)
+    values = list(changes.values())
+    for value in where.values():
+        values.extend(value if isinstance(value, (list, tuple)) else [value])
+    return Compiled(sql, _params(values), target.dialect)
+
+
+@_cached
+def _update_where_sql(
+    target: Target, table: str, columns: tuple[str, ...], shape: tuple[tuple[str, int], ...]
+) -> exp.Expression:
+    sets = [exp.EQ(this=exp.column(_ident(c)), expression=_ph(i)) for i, c in enumerate(columns)]
+    conds, i = [], len(columns)
+    for column, n in shape:
+        if n < 0:
+            conds.append(exp.EQ(this=exp.column(_ident(column)), expression=_ph(i)))
+            i += 1
+        else:
+            items = [_ph(i + k) for k in range(n)]
+            conds.append(exp.In(this=exp.column(_ident(column)), expressions=items) if n else
+                         exp.false())  # fmt: skip
+            i += n
+    tree = exp.update(target.table(table), where=exp.and_(*conds))
+    tree.set("expressions", sets)
+    return tree

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from catalog_sql.errors import IntegrityError, LakecatError, NotFoundError, ValidationError
@@ -17,7 +19,6 @@ logger = logging.getLogger("lakecat")
 DATASETS = ".lakecat/datasets"
 FORMATS = ("delta", "parquet", "files")
 _VIEW = re.compile(r"[^a-z0-9_]+")
-_LATEST: dict[tuple, tuple[int, int | None]] = {}
 
 
 class DatasetExistsError(IntegrityError):
@@ -106,6 +107,9 @@ def _types_ok(old, new) -> bool:
 class DatasetMixin:
     """Behaviour of the ``Dataset`` registry."""
 
+    _versioned = True
+    _family_field = "name"
+
     def __init__(
         self,
         data: Any = None,
@@ -137,7 +141,8 @@ class DatasetMixin:
         """Write the table and register version 0.
 
         ``mode="error"`` (default) refuses a name that exists; ``"append"`` or
-        ``"overwrite"`` write a new version of the existing dataset instead.
+        ``"overwrite"`` write a new version of the existing dataset instead. Writers of
+        one dataset take turns (the catalog transaction spans the table write).
         """
         if self.id is not None and self.__dict__.get("_data") is None:
             return super().save()
@@ -150,16 +155,25 @@ class DatasetMixin:
             return previous.overwrite(self.__dict__["_data"])
         if not self.name:
             raise ValidationError("A Dataset needs a name: lc.Dataset(df, name='cell-qc').")
-        existing = type(self).latest(self.name, missing_ok=True)
-        if existing is not None:
-            if mode == "error":
-                raise DatasetExistsError(
-                    f"A dataset named {self.name!r} exists (version {existing.version}). "
-                    f"Use ds.append(df) / ds.overwrite(df), or save(mode='append'|'overwrite')."
-                )
-            data = self.__dict__["_data"]
-            return existing.overwrite(data) if mode == "overwrite" else existing.append(data)
-        return self._create()
+        if self.__dict__.get("_data") is None and self.__dict__.get("_files") is None:
+            raise ValidationError(
+                "lc.Dataset(None): there is no data. Pass a DataFrame, a pyarrow Table or a "
+                "list of parquet Files."
+            )
+        with _turn(type(self)):
+            existing = type(self).latest(self.name, missing_ok=True)
+            if existing is None:
+                self._create()
+        if existing is None:
+            _refresh_view(self)  # a convenience: after the commit, never inside it
+            return self
+        if mode == "error":
+            raise DatasetExistsError(
+                f"A dataset named {self.name!r} exists (version {existing.version}). "
+                f"Use ds.append(df) / ds.overwrite(df), or save(mode='append'|'overwrite')."
+            )
+        data = self.__dict__["_data"]
+        return existing.overwrite(data) if mode == "overwrite" else existing.append(data)
 
     def _create(self):
         from .instance import current
@@ -174,11 +188,9 @@ class DatasetMixin:
         data["storage_id"] = instance.storage_id
         files = data.get("_files")
         if files is not None:
-            data.update(version="0", delta_version=0, operation="FILES", is_latest=True)
-            data["n_rows"] = None
+            data.update(version="0", delta_version=0, operation="FILES", n_rows=None)
             super().save()
             self.files.add(*files)
-            _refresh_view(self)
             return self
         table = data["_data"]
         from . import tables
@@ -187,14 +199,12 @@ class DatasetMixin:
             tables.write(self._url(), table, self.format, version=0, mode="error",
                          options=self._options())  # fmt: skip
             data.update(version="0", delta_version=0, n_rows=table.num_rows, operation="WRITE")
-            data["is_latest"] = True
             data["_data"] = None
             super().save()
+            self._link_columns(table.schema)
         except BaseException:
             tables.remove(self._url(), self._options())
             raise
-        self._link_columns(table.schema)
-        _refresh_view(self)
         return self
 
     def append(self, data: Any, *, schema_mode: str | None = None):
@@ -210,57 +220,61 @@ class DatasetMixin:
         return self._new_version(data, "overwrite", "overwrite")
 
     def _new_version(self, data: Any, mode: str, schema_mode: str | None):
-        from . import tables
-
         if self.format == "files":
             raise ValidationError("A dataset of files is versioned by saving a new file list.")
-        latest = self._latest_record()
         table = _to_arrow(data)
-        current_schema = tables.schema(latest._url(), latest.format, latest.delta_version,
-                                       latest._options())  # fmt: skip
-        if (
-            mode == "append"
-            and schema_mode != "merge"
-            and not _compatible(current_schema, table.schema)
-        ):
+        with _turn(type(self)):  # read latest, write the table and register it in one turn
+            latest = self._latest_record()
+            record = latest._write_version(table, mode, schema_mode)
+        if record.format != "delta":  # a Delta view reads the table's head
+            _refresh_view(record)
+        return record
+
+    def _write_version(self, table: Any, mode: str, schema_mode: str | None):
+        """Write ``table`` after this (latest) version and register the new version."""
+        from . import tables
+
+        current_schema = tables.schema(self._url(), self.format, self.delta_version,
+                                       self._options())  # fmt: skip
+        strict = mode == "append" and schema_mode != "merge"
+        if strict and not _compatible(current_schema, table.schema):
             raise SchemaMismatchError(
                 f"Cannot append to {self.name!r}: {_schema_diff(current_schema, table.schema)}. "
                 f"Pass schema_mode='merge' to add the new columns, or use overwrite()."
             )
-        version = latest.delta_version + 1
-        written = tables.write(latest._url(), table, latest.format, version=version, mode=mode,
-                               schema_mode=schema_mode, options=latest._options())  # fmt: skip
-        record = type(self)(name=latest.name, description=latest.description)
-        appended = mode == "append" and latest.n_rows is not None
-        record.__dict__.update(
-            format=latest.format, key=latest.key, storage_id=latest.storage_id,
-            delta_version=written, version=str(written), is_latest=True,
-            initial_version_id=latest.initial_version_id or latest.id,
-            n_rows=latest.n_rows + table.num_rows if appended else table.num_rows,
-            operation=mode.upper(), uid=None,
-        )  # fmt: skip
+        written = tables.write(self._url(), table, self.format, version=self.delta_version + 1,
+                               mode=mode, schema_mode=schema_mode,
+                               options=self._options())  # fmt: skip
+        try:
+            record = self._register_version(table, mode, written)
+            if mode == "append" and schema_mode != "merge":
+                final_schema = current_schema  # appends keep the table's schema
+            elif mode == "overwrite":
+                final_schema = table.schema
+            else:
+                final_schema = tables.schema(record._url(), record.format, written,
+                                             record._options())  # fmt: skip
+            record._link_columns(final_schema)
+        except BaseException:
+            tables.undo_write(self._url(), self.format, written, self.delta_version,
+                              self._options())  # fmt: skip
+            raise
+        return record
+
+    def _register_version(self, table: Any, mode: str, written: int):
         from .tracking import stamp_output
 
+        record = type(self)(name=self.name, description=self.description)
+        appended = mode == "append" and self.n_rows is not None
+        record.__dict__.update(
+            format=self.format, key=self.key, storage_id=self.storage_id,
+            delta_version=written, version=str(written), _previous=self,
+            n_rows=self.n_rows + table.num_rows if appended else table.num_rows,
+            operation=mode.upper(), uid=None,
+        )  # fmt: skip
         stamp_output(record)
-        try:
-            with _transaction():
-                latest.is_latest = False
-                latest.save()
-                record.__dict__["_data"] = None
-                super(DatasetMixin, record).save()
-        except BaseException:
-            tables.undo_write(latest._url(), latest.format, written, latest.delta_version,
-                              latest._options())  # fmt: skip
-            raise
-        if mode == "append" and schema_mode != "merge":
-            final_schema = current_schema  # appends keep the table's schema
-        elif mode == "overwrite":
-            final_schema = table.schema
-        else:
-            final_schema = tables.schema(record._url(), record.format, written, record._options())
-        record._link_columns(final_schema)
-        if record.format != "delta":  # a Delta view reads the table's head: nothing to redo
-            _refresh_view(record)
+        super(DatasetMixin, record).save()
+        self.__dict__["is_latest"] = False
         return record
 
     def _link_columns(self, schema) -> None:
@@ -282,29 +296,23 @@ class DatasetMixin:
         """
         from . import tables
 
-        was_latest, family = self.is_latest, self._family()
         url, options, fmt, version = self._url(), self._options(), self.format, self.delta_version
-        super().delete()
-        if not was_latest:
-            return
-        remaining = family.order_by("-delta_version").first()
-        if remaining is None:
-            return
-        # The table's head must be the registered latest again, so the next append and the
-        # shell view see the right rows (Delta: a RESTORE commit; Parquet: drop the snapshot).
-        tables.undo_write(url, fmt, version, remaining.delta_version, options)
-        remaining.is_latest = True
-        remaining.save()
+        with _turn(type(self)):
+            members = [i for (i,) in self._family().values_list("id") if i != self.id]
+            was_latest = bool(type(self).filter(id=self.id, is_latest=True).exists())
+            super().delete()
+            remaining = (
+                type(self).filter(id__in=members, is_latest=True).first() if members else None
+            )
+            if not was_latest or remaining is None:
+                return
+            # The table's head must be the registered latest again, so the next append and
+            # the shell view see the right rows (Delta: a RESTORE commit; Parquet: drop the
+            # snapshot).
+            tables.undo_write(url, fmt, version, remaining.delta_version, options)
         _refresh_view(remaining)
 
     # -- reading ---------------------------------------------------------------------
-    @classmethod
-    def get(cls, uid: str | None = None, /, **lookups: Any):
-        """By uid, or by name (the latest version unless ``is_latest=`` says otherwise)."""
-        if uid is None and "name" in lookups and "is_latest" not in lookups:
-            lookups["is_latest"] = True
-        return super().get(uid, **lookups)
-
     @classmethod
     def latest(cls, name: str, *, missing_ok: bool = False):
         """The latest version of the dataset called ``name``."""
@@ -315,44 +323,21 @@ class DatasetMixin:
             raise NotFoundError(f"No dataset named {name!r}.{hint}")
         return record
 
-    def _latest_record(self):
-        root = self.initial_version_id or self.id
-        from catalog_sql.query import Q
+    def _root(self) -> int:
+        """The family's root as the catalog has it now (deletes may re-root a family)."""
+        rows = type(self).filter(id=self.id).values_list("initial_version_id")
+        return (rows[0][0] if rows else self.initial_version_id) or self.id
 
-        family = type(self).filter(Q(id=root) | Q(initial_version_id=root), is_latest=True)
-        found = family.limit(2).list()  # no ORDER BY: one row is flagged latest
+    def _latest_record(self):
+        found = self._family().filter(is_latest=True).list()
         return max(found, key=lambda r: r.delta_version) if found else self
 
-    def _latest_version(self) -> int | None:
-        """The Delta version of the family's latest record (one narrow query, cached while
-        the embedded catalog provably did not change)."""
-        from catalog_sql.query import Q
-
-        from .instance import current
-
-        backend = current().backend
-        root = self.initial_version_id or self.id
-        key = (id(backend), root)
-        cached = _LATEST.get(key)
-        if backend.exclusive and cached is not None and cached[0] == backend.epoch:
-            return cached[1]
-        family = type(self).filter(Q(id=root) | Q(initial_version_id=root), is_latest=True)
-        versions = family.values_list("delta_version")
-        latest = max(v[0] for v in versions) if versions else None
-        _LATEST[key] = (backend.epoch, latest)
-        return latest
-
     def _family(self):
-        from catalog_sql.query import Q
+        from .versions import family
 
-        root = self.initial_version_id or self.id
-        return type(self).filter(Q(id=root) | Q(initial_version_id=root)).order_by("delta_version")
+        return family(type(self), self._root()).order_by("delta_version")
 
-    def _record_for(self, version: int | None):
-        if version is None:
-            return self._latest_record()
-        if isinstance(version, bool) or not isinstance(version, int):
-            raise ValidationError(f"version must be an integer, got {version!r}.")
+    def _record_for(self, version: int):
         found = self._family().filter(delta_version=version).one_or_none()
         if found is None:
             available = [r.delta_version for r in self._family()]
@@ -384,17 +369,17 @@ class DatasetMixin:
         return current().storage_root.options
 
     def _sources(self, version: int | None):
-        """(record of that version, reader kind, what to read)."""
+        """(record of that version, reader kind, what to read): a record reads its own
+        version unless another is named (``Dataset.latest(name)`` gives the newest)."""
         from . import tables
-        from .tracking import current_run, record_input
+        from .tracking import record_input
 
-        if version is None and self.format == "delta" and current_run() is None:
-            # Hot path: only the latest registered Delta version is needed (one number).
-            latest = self._latest_version()
-            if latest is not None:
-                where = tables.location(self._url(), "delta", latest)
-                return _Pinned(latest), "delta", where
-        record = self._record_for(version)
+        if self.id is None:
+            raise ValidationError("Save the Dataset before reading it.")
+        if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
+            raise ValidationError(f"version must be an integer, got {version!r}.")
+        own = version is None or version == self.delta_version
+        record = self if own else self._record_for(version)
         record_input(record)
         if record.format == "files":
             return record, "files", [f.path for f in record.files.order_by("id").list()]
@@ -446,13 +431,6 @@ class DatasetMixin:
         return self._url()
 
 
-class _Pinned:
-    """Stands in for a version's record where only its Delta version is needed."""
-
-    def __init__(self, delta_version: int) -> None:
-        self.delta_version = delta_version
-
-
 def _check_files(files) -> list:
     from .registries import File
 
@@ -470,10 +448,16 @@ def _check_files(files) -> list:
     return out
 
 
-def _transaction():
+@contextmanager
+def _turn(cls) -> Iterator[None]:
+    """One transaction holding the registry's version lock: writers of a dataset take
+    turns from reading its latest version to registering the new one."""
     from .instance import current
 
-    return current().backend.transaction()
+    backend = current().backend
+    with backend.transaction():
+        backend.lock_table(cls._meta.table)
+        yield
 
 
 def _view_for(record) -> str:

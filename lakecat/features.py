@@ -97,9 +97,12 @@ def _link(feature_set_id: int, feature_ids: list[int]) -> None:
 
 
 def link_file(file_id: int, feature_set_id: int, slot: str) -> None:
-    """Attach a feature set to a file under ``slot``."""
+    """Attach a feature set to a file under ``slot`` (a no-op if it is attached)."""
     from .instance import current
+    from .registries import FeatureSet
 
+    if FeatureSet.filter(id=feature_set_id, files__id=file_id).exists():
+        return
     backend = current().backend
     row = {"file_id": file_id, "feature_set_id": feature_set_id, "slot": slot}
     backend.execute(statements.insert_row(backend.target, "file_feature_set", row))

@@ -78,6 +78,9 @@ _BLOB_FIELDS = ("uid", "hash", "hash_type", "size", "n_objects", "blob", "storag
 class FileMixin:
     """Behaviour of the ``File`` registry."""
 
+    _versioned = True
+    _family_field = "key"
+
     def __init__(
         self,
         data: Any = None,
@@ -90,11 +93,17 @@ class FileMixin:
     ) -> None:
         if key is not None:
             key = normalize_key(key)
+        if data is None:
+            raise ValidationError(
+                "lc.File(None): there is no data to register. Pass a path, URL or object "
+                "(DataFrame, AnnData…). Functions that modify in place (scanpy's pp.*) return "
+                "None: pass the object itself."
+            )
+        if key is None and is_new_version_of is not None:
+            key = getattr(is_new_version_of, "key", None)
         super().__init__(key=key, description=description, **fields)
         self.__dict__["_source"] = None
         self.__dict__["_previous"] = is_new_version_of
-        if data is None:
-            return
         source = _Source.from_data(data, format, key)
         self.__dict__["_source"] = source
         self.__dict__["suffix"] = source.suffix
@@ -137,47 +146,39 @@ class FileMixin:
             data["key"] = blob
         if storage.is_local:  # we just hashed these bytes: no need to re-hash on load
             _remember_verified(Path(storage.url(blob)), digest.hash)
-        try:
-            self._set_version()
-        except BaseException:
-            self._undo_save()
-            raise
-
-    def _set_version(self) -> None:
-        data = self.__dict__
-        previous = data.get("_previous")
-        if previous is None and data.get("key"):
-            previous = type(self).filter(key=data["key"], is_latest=True).first()
-        data["is_latest"] = True
-        if previous is None:
-            data["version"] = data.get("version") or "1"
-            return
-        if previous.id is None:
-            raise ValidationError("is_new_version_of must be a saved File.")
-        data["initial_version_id"] = previous.initial_version_id or previous.id
-        data["version"] = str(int(previous.version or "1") + 1)
-        data["_previous"] = previous
 
     def _after_insert(self, instance) -> None:
-        """Inside the transaction: retire the previous version, link feature sets."""
-        previous = self.__dict__.get("_previous")
-        if previous is not None and previous.is_latest is not False:
-            previous.is_latest = False
-            previous.version = previous.version or "1"
-            previous.save()
-        from .features import feature_set_for, link_file
-
-        for slot, items in (self.__dict__.pop("_feature_lists", None) or {}).items():
-            link_file(self.id, feature_set_for(items, name=slot).id, slot)
+        """Inside the transaction (after lakecat.versions placed the row): link features."""
+        self._link_feature_lists(self.id)
         self.__dict__.pop("_new_blob", None)
         self.__dict__.pop("_pre_blob", None)
         self.__dict__["_source"] = None
 
+    def _link_feature_lists(self, file_id: int) -> None:
+        from .features import feature_set_for, link_file
+
+        for slot, items in (self.__dict__.pop("_feature_lists", None) or {}).items():
+            link_file(file_id, feature_set_for(items, name=slot).id, slot)
+
     def _on_adopt(self, existing) -> None:
-        """Same bytes are registered already: drop the copy just written."""
-        logger.info("file with hash %s exists already: returning it", existing.hash[:12])
-        self._drop_new_blob()
+        """Same bytes are registered already: drop the copy just written, say so, and
+        give the existing record what this one brought (features, run as a producer)."""
         data = self.__dict__
+        asked_key = data.get("key")
+        if asked_key not in (None, existing.key, data.get("blob")):
+            logger.warning(
+                "these bytes are already registered as File %s (key %r, version %s): "
+                "returning it; the key %r was not applied. Add labels or features to the "
+                "returned record.", existing.uid, existing.key, existing.version, asked_key,
+            )  # fmt: skip
+        else:
+            logger.info("file %s (key %r) has these bytes already: returning it",
+                        existing.uid, existing.key)  # fmt: skip
+        self._drop_new_blob()
+        self._link_feature_lists(existing.id)
+        from .tracking import record_recreation
+
+        record_recreation(existing)
         for column in self._meta.columns:
             if column != "hash":
                 data[column] = None

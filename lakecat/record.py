@@ -153,6 +153,12 @@ class Record:
     """
 
     _meta: ClassVar[Meta]
+    #: Whether records form version families (see :mod:`lakecat.versions`).
+    _versioned: ClassVar[bool] = False
+    #: The field whose value names a family (File ``key``, Dataset ``name``), or None.
+    _family_field: ClassVar[str | None] = None
+    #: Free-form version strings (Transform) rather than counting integers.
+    _free_versions: ClassVar[bool] = False
     id = IntegerField()
     uid = CharField(unique=True, null=False)
 
@@ -260,6 +266,10 @@ class Record:
             lookups = {"uid": uid, **lookups}
         if not lookups:
             raise ValidationError(f"{cls.__name__}.get() needs a uid or a lookup such as name=.")
+        if cls._versioned:
+            from .versions import latest_lookups
+
+            lookups = latest_lookups(cls, lookups)
         record = cls.filter(**lookups).one_or_none()
         if record is None:
             raise NotFoundError(_not_found_message(cls, lookups))

@@ -119,6 +119,10 @@ class File(
         "Modality", through="file_modality", source="file_id", target="modality_id",
         related_name="files",
     )  # fmt: skip
+    recreating_runs = ManyToMany(
+        "Run", through="file_recreating_run", source="file_id", target="run_id",
+        related_name="recreated_files",
+    )  # fmt: skip
 
 
 class Dataset(DatasetMixin, Record, uid_length=20, search_fields=("name", "description")):

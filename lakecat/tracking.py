@@ -35,39 +35,27 @@ class TrackingError(LakecatError, RuntimeError):
 
 
 class TransformMixin:
-    """Versions for Transforms: ``Transform(name=…, is_new_version_of=previous)``."""
+    """Versions for Transforms: ``Transform(name=…, is_new_version_of=previous)``.
+
+    Numbering, the latest flag and retiring the previous version follow
+    :mod:`lakecat.versions`; a version string that is taken in the family gets ``.1``.
+    """
+
+    _versioned = True
+    _free_versions = True
 
     def __init__(self, *, is_new_version_of: Any = None, **fields: Any) -> None:
         super().__init__(**fields)
         self.__dict__["_previous"] = is_new_version_of
-
-    def _before_save(self, instance: Any) -> None:
-        previous = self.__dict__.get("_previous")
-        if previous is None:
-            return
-        if previous.id is None:
-            raise ValidationError("is_new_version_of must be a saved Transform.")
-        data = self.__dict__
-        data["initial_version_id"] = previous.initial_version_id or previous.id
-        if data.get("version") in (None, previous.version):
-            version = previous.version or "1"
-            data["version"] = str(int(version) + 1) if version.isdigit() else f"{version}.1"
-        data["name"] = data.get("name") or previous.name
-        data["is_latest"] = True
-
-    def _after_insert(self, instance: Any) -> None:
-        previous = self.__dict__.pop("_previous", None)
-        if previous is not None and previous.is_latest is not False:
-            previous.is_latest = False
-            previous.save()
+        if is_new_version_of is not None and not self.__dict__.get("name"):
+            self.__dict__["name"] = is_new_version_of.name
 
     @property
     def versions(self):
         """Every version of this transform, oldest first."""
-        from catalog_sql.query import Q
+        from .versions import family, root_id
 
-        root = self.initial_version_id or self.id
-        return type(self).filter(Q(id=root) | Q(initial_version_id=root)).order_by("id")
+        return family(type(self), root_id(self))
 
 
 def current_run():
@@ -185,12 +173,8 @@ def _transform_for(name: str, kind: str, version: str | None, source_hash: str, 
                 "Pass a new version= to name it.", name, version,
             )  # fmt: skip
         return _new_transform_version(latest, source_hash, source)
-    transform = Transform(name=name, type=kind, version=version or "1", source_hash=source_hash)
-    transform.is_latest = True
-    if latest is not None:
-        transform.initial_version_id = latest.initial_version_id or latest.id
-        latest.is_latest = False
-        latest.save()
+    transform = Transform(name=name, type=kind, version=version, source_hash=source_hash,
+                          is_new_version_of=latest)  # fmt: skip
     if source is not None:
         transform.source_code = source
     return transform.save()
@@ -199,18 +183,12 @@ def _transform_for(name: str, kind: str, version: str | None, source_hash: str, 
 def _new_transform_version(previous, source_hash: str, source):
     from .registries import Transform
 
-    version = previous.version or "1"
-    bumped = str(int(version) + 1) if version.isdigit() else f"{version}.1"
     transform = Transform(
-        name=previous.name, type=previous.type, version=bumped, source_hash=source_hash,
-        description=previous.description,
+        name=previous.name, type=previous.type, source_hash=source_hash,
+        description=previous.description, is_new_version_of=previous,
     )  # fmt: skip
-    transform.initial_version_id = previous.initial_version_id or previous.id
-    transform.is_latest = True
     if source is not None:
         transform.source_code = source
-    previous.is_latest = False
-    previous.save()
     return transform.save()
 
 
@@ -385,6 +363,28 @@ def record_input(record) -> None:
         manager.add(record)
     except LakecatError as err:
         logger.warning("could not record input %s: %s", record.uid, err)
+
+
+def record_recreation(existing) -> None:
+    """The active run saved bytes that ``existing`` (a File) already holds.
+
+    The run is recorded as a re-creating producer (``file.recreating_runs``); if the
+    original producer failed, this run becomes ``file.run`` and the failed one moves to
+    ``recreating_runs``, so lineage shows the last good run.
+    """
+    run = current_run()
+    if run is None or run.id is None or existing.run_id == run.id:
+        return
+    from .registries import Run
+
+    original = Run.filter(id=existing.run_id).first() if existing.run_id else None
+    if original is not None and original.status == "failed":
+        existing.recreating_runs.add(original)
+        existing.run_id = run.id
+        existing.transform_id = run.transform_id
+        existing.save()
+    else:
+        existing.recreating_runs.add(run)
 
 
 def stamp_output(record) -> None:

@@ -125,6 +125,10 @@ def _insert_one(record: Record, instance: Instance) -> None:
     meta = record._meta
     row_id = instance.backend.reserve_ids(meta.table, 1)[0]
     _stamp(record, instance, row_id, uids(1, meta.uid_length)[0], _now())
+    if record._versioned:
+        from .versions import assign
+
+        assign(type(record), [record], instance)
     target = instance.backend.target
     instance.backend.execute(statements.insert_row(target, meta.table, _row(record)))
     record._after_insert(instance)
@@ -339,6 +343,10 @@ def _insert_batch(cls: type[Record], new: list[Record], instance: Instance) -> N
             data["updated_at"] = now
         if created_by and data["created_by_id"] is None:
             data["created_by_id"] = user
+    if cls._versioned:
+        from .versions import assign
+
+        assign(cls, new, instance)
     getter = meta.getter
     rows = [getter(r.__dict__) for r in new]
     backend.insert_arrow(meta.table, _arrow(cls, rows))
@@ -396,13 +404,28 @@ def delete_ids(cls: type[Record], ids: list[int]) -> None:
         for chunk in _chunks(ids):
             doomed += cls.filter(id__in=chunk).list()
     with _write([]):
+        families = _version_families(cls, ids, instance)
         for chunk in _chunks(ids):
             for table, column in _link_columns(cls):
                 instance.backend.execute(statements.delete_where_in(target, table, column, chunk))
             stmt = statements.delete_where_in(target, cls._meta.table, "id", chunk)
             instance.backend.execute(stmt)
+        if families:
+            from .versions import repair_after_delete
+
+            repair_after_delete(cls, families, instance)
     for record in doomed:
         record._after_delete()
+
+
+def _version_families(cls: type[Record], ids: list[int], instance: Instance) -> set[int]:
+    """The version families losing members (locked, so promotion cannot race)."""
+    if not cls._versioned:
+        return set()
+    from .versions import families_of
+
+    instance.backend.lock_table(cls._meta.table)
+    return families_of(cls, ids)
 
 
 def _chunks(ids: list[int]) -> Iterator[list[int]]:
@@ -430,6 +453,8 @@ def _refuse_if_referenced(cls: type[Record], ids: list[int]) -> None:
         for name, fk in other._meta.fks.items():
             if fk.target_class() is not cls:
                 continue
+            if other is cls and cls._versioned and name == "initial_version":
+                continue  # the version rule re-roots the family (lakecat.versions)
             for chunk in _chunks(ids):
                 query = other.filter(**{f"{fk.column}__in": chunk})
                 if other is cls:

@@ -35,7 +35,12 @@ def test_create_append_overwrite_time_travel(instance, fmt):
         ds.load(version=0).sort_values("n_genes", ignore_index=True), CELLS
     )
     assert sorted(ds.load(version=1)["n_genes"]) == [5, 10, 20, 30]
-    assert list(ds.load()["other"]) == ["x"]  # latest by default, from any version's record
+    # a record reads its own version; the latest is one lookup away
+    pd.testing.assert_frame_equal(ds.load().sort_values("n_genes", ignore_index=True), CELLS)
+    assert sorted(v1.query("SELECT n_genes FROM self")["n_genes"]) == [5, 10, 20, 30]
+    assert v1.backed().aggregate("count(*)").fetchone()[0] == 4
+    assert list(v2.load()["other"]) == ["x"]
+    assert list(lc.Dataset.latest("cell-qc").load()["other"]) == ["x"]
     assert lc.Dataset.get(name="cell-qc") == v2
     assert ds.to_arrow(version=1).num_rows == 4
     assert ds.to_polars(version=0).height == 3
@@ -148,7 +153,8 @@ def test_s3_delta_dataset(s3_bucket, backend_name):
     v1 = ds.append(MORE)
     assert ds.path.startswith(url)
     assert v1.load(version=0).shape == (3, 2)
-    assert ds.query("SELECT sum(n_genes) AS s FROM self")["s"][0] == 65
+    assert v1.query("SELECT sum(n_genes) AS s FROM self")["s"][0] == 65
+    assert ds.query("SELECT sum(n_genes) AS s FROM self")["s"][0] == 60
     parquet = lc.Dataset(CELLS, name="remote-parquet", format="parquet").save()
     assert parquet.append(MORE).load().shape == (4, 2)
     if db:
@@ -156,9 +162,9 @@ def test_s3_delta_dataset(s3_bucket, backend_name):
 
 
 def test_latest_version_seen_after_another_process_appends(duck_instance):
-    """The cached latest version is dropped once another process had the catalog."""
+    """Another process appends: the latest is seen at once, old records keep their rows."""
     ds = lc.Dataset(CELLS, name="shared").save()
-    assert ds.query("SELECT count(*) AS n FROM self")["n"][0] == 3  # caches version 0
+    assert ds.query("SELECT count(*) AS n FROM self")["n"][0] == 3
     code = (
         "import sys, pandas as pd, lakecat as lc\n"
         "lc.connect(sys.argv[1])\n"
@@ -167,25 +173,29 @@ def test_latest_version_seen_after_another_process_appends(duck_instance):
     root = str(duck_instance.path.parent)
     out = subprocess.run(["python", "-c", code, root], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
-    assert ds.query("SELECT count(*) AS n FROM self")["n"][0] == 4
+    assert lc.Dataset.latest("shared").query("SELECT count(*) AS n FROM self")["n"][0] == 4
+    assert ds.query("SELECT count(*) AS n FROM self")["n"][0] == 3  # version 0 stays version 0
 
 
 def test_failed_catalog_write_restores_the_delta_table(duck_instance, monkeypatch):
+    import deltalake
+
     from lakecat import datasets
 
     ds = lc.Dataset(CELLS, name="fragile").save()
 
-    def refuse():
+    def refuse(*args, **kwargs):
         raise lc.CatalogLockedError("simulated: the catalog is busy")
 
-    monkeypatch.setattr(datasets, "_transaction", refuse)
+    monkeypatch.setattr(datasets.DatasetMixin, "_register_version", refuse)
     with pytest.raises(lc.CatalogLockedError):
         ds.append(MORE)
     monkeypatch.undo()
     assert list(ds.versions()["version"]) == [0]
-    assert ds.query("SELECT count(*) AS n FROM self")["n"][0] == 3
+    assert deltalake.DeltaTable(ds.path).to_pyarrow_table().num_rows == 3  # head restored
     again = ds.append(MORE)
-    assert again.n_rows == 4 and ds.load().shape == (4, 2)
+    assert again.n_rows == 4 and again.load().shape == (4, 2)
+    assert list(again.versions()["is_latest"]) == [False, True]
 
 
 def test_query_accepts_comments_ctes_and_its_own_self(instance):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import lakecat as lc
@@ -73,7 +74,7 @@ def test_missing_source_is_a_typed_error(instance, tmp_path):
     with pytest.raises(lc.NotFoundError, match="No file or folder"):
         lc.File(tmp_path / "nope.csv")
     with pytest.raises(lc.ValidationError, match="Save the File"):
-        lc.File(key="x.csv").stage()
+        lc.File(pd.DataFrame({"x": [1]}), key="x.parquet").stage()
 
 
 def test_versions_by_key_and_by_is_new_version_of(instance, tmp_path):
@@ -270,5 +271,5 @@ def test_failed_saves_leave_no_blob_and_can_be_retried(instance, csv_file):
     with pytest.raises(lc.ValidationError, match="deleted together with its blob"):
         f.save()
     with pytest.raises(lc.ValidationError, match="saved File"):
-        lc.File(csv_file, is_new_version_of=lc.File()).save()
+        lc.File(csv_file, is_new_version_of=lc.File(pd.DataFrame({"x": [1]}))).save()
     assert not objects.exists() or not any(objects.iterdir())

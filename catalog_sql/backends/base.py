@@ -51,6 +51,9 @@ class Backend(ABC):
 
     #: Whether ``epoch`` proves that nobody else changed the catalog (see DuckDBBackend).
     exclusive = False
+    #: What the database can do beyond the portable DDL (migrations skip statements
+    #: marked ``-- requires: <capability>`` that the back end lacks).
+    capabilities: frozenset[str] = frozenset()
 
     def __init__(self) -> None:
         self._tx_depth = 0
@@ -92,7 +95,27 @@ class Backend(ABC):
                 con.execute("ROLLBACK")
                 raise
             self._tx_depth = 0
-            con.execute("COMMIT")
+            self._commit(con)
+
+    def _commit(self, con) -> None:
+        """COMMIT, refusing to pass a silent rollback off as a commit.
+
+        DuckDB answers COMMIT on a transaction that an error (caught by someone) aborted
+        by rolling back without a word; a probe statement first makes that an error.
+        """
+        import duckdb
+
+        try:
+            con.execute("SELECT 1").fetchall()
+        except duckdb.Error as err:
+            con.execute("ROLLBACK")
+            from ..errors import CatalogError
+
+            raise CatalogError(
+                f"A statement inside this transaction failed, so nothing of it was written "
+                f"({' '.join(str(err).split())[:300]}). Fix the cause and retry."
+            ) from err
+        con.execute("COMMIT")
 
     # -- statements --------------------------------------------------------------
     @abstractmethod
@@ -143,6 +166,11 @@ class Backend(ABC):
                 con.execute(insert.sql("duckdb"))
             finally:
                 con.unregister(BATCH)
+
+    def lock_table(self, table: str) -> None:
+        """Make writers of ``table``'s version families take turns until the transaction
+        ends. The embedded catalog admits one writing process at a time already."""
+        return None  # noqa: B027 - deliberately a no-op by default
 
     @abstractmethod
     def reserve_ids(self, table: str, n: int) -> list[int]:

@@ -28,6 +28,7 @@ class PostgresBackend(Backend):
     """A catalog whose tables live in one schema of a PostgreSQL database."""
 
     name = "postgres"
+    capabilities = frozenset({"partial_indexes"})
 
     def __init__(self, url: str, *, schema: str = "public") -> None:
         super().__init__()
@@ -81,6 +82,15 @@ class PostgresBackend(Backend):
         """Send one statement (already rendered for Postgres) through ``postgres_execute``."""
         with self.session() as con:
             con.execute("CALL postgres_execute(?, ?)", [ALIAS, sql])
+
+    def lock_table(self, table: str) -> None:
+        """A transaction-scoped advisory lock on ``schema.table`` (released at commit)."""
+        if not self._tx_depth:
+            raise CatalogError("lock_table() needs an open transaction.")
+        key = exp.Literal.string(f"lakecat:{self.schema}.{table}").sql("postgres")
+        sql = f"SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock(hashtext({key}))) AS l"
+        with self.session() as con:
+            con.execute("SELECT * FROM postgres_query(?, ?)", [ALIAS, sql]).fetchall()
 
     def reserve_ids(self, table: str, n: int) -> list[int]:
         sql = f"SELECT nextval('{self.schema}.{table}_id_seq') AS id FROM generate_series(1, {n})"

@@ -41,9 +41,21 @@ class Migration:
         """sha256 of the file text, so an edited applied migration is detected."""
         return hashlib.sha256(self.sql.encode()).hexdigest()[:16]
 
-    def statements(self, dialect: str) -> list[str]:
-        """The migration's statements rendered for ``dialect``."""
-        return [s.sql(dialect) for s in sqlglot.parse(self.sql, read="postgres") if s]
+    def statements(self, dialect: str, capabilities: frozenset[str] = frozenset()) -> list[str]:
+        """The migration's statements rendered for ``dialect``.
+
+        A statement preceded by ``-- requires: <capability>`` is skipped on back ends
+        without that capability (e.g. partial indexes, which DuckDB lacks).
+        """
+        out = []
+        for tree in sqlglot.parse(self.sql, read="postgres"):
+            if tree is None:
+                continue
+            needs = {c.split(":", 1)[1].strip() for c in tree.comments or [] if "requires:" in c}
+            if needs <= capabilities:
+                tree.comments = None
+                out.append(tree.sql(dialect))
+        return out
 
 
 def discover(module: str = "core") -> list[Migration]:
@@ -97,7 +109,8 @@ def migrate(backend: Backend, module: str = "core") -> list[str]:
     todo = pending(backend, module)
     for migration in todo:
         with backend.transaction():
-            backend.run_script([_DDL, *migration.statements(backend.target.dialect)])
+            ddl = migration.statements(backend.target.dialect, backend.capabilities)
+            backend.run_script([_DDL, *ddl])
             row = {
                 "module": migration.module,
                 "name": migration.name,
