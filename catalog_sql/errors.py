@@ -34,8 +34,22 @@ class IntegrityError(LakecatError, ValueError):
     """Stored data violates a constraint (duplicate key, corrupted content)."""
 
 
+class DuplicateError(IntegrityError):
+    """An insert met a unique value that another writer stored first (insert-or-get
+    retries once and returns that record)."""
+
+
 class CatalogError(LakecatError, RuntimeError):
     """The catalog database is missing, corrupt, unreachable or busy."""
+
+
+class ConflictError(CatalogError):
+    """Another writer changed what this transaction read (serialization failure, or a
+    version lock held elsewhere); the write paths retry it in a new transaction."""
+
+    def __init__(self, message: str, *, table: str | None = None) -> None:
+        super().__init__(message)
+        self.table = table
 
 
 class CatalogLockedError(CatalogError, TimeoutError):

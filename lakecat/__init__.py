@@ -12,6 +12,10 @@ from typing import Any
 
 __version__ = "0.1.0"
 
+from ._log import configure as _configure_logging  # noqa: E402
+
+_configure_logging()
+
 _EXPORTS = {
     "init": "instance",
     "connect": "instance",
@@ -36,6 +40,8 @@ _EXPORTS = {
     "ValidationError": "errors",
     "IntegrityError": "errors",
     "CatalogError": "errors",
+    "ConflictError": "errors",
+    "DuplicateError": "errors",
     "CatalogLockedError": "errors",
     "SchemaVersionError": "errors",
     "InstanceError": "errors",

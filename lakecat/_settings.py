@@ -36,6 +36,31 @@ class Settings:
 
         return current().schema_version()
 
+    @property
+    def verbosity(self) -> str:
+        """What lakecat prints on stderr: ``info`` (default), ``warning``, ``error``.
+
+        Examples:
+            >>> import lakecat as lc
+            >>> lc.settings.verbosity = "warning"; lc.settings.verbosity
+            'warning'
+            >>> lc.settings.verbosity = "info"
+        """
+        import logging
+
+        from ._log import LEVELS
+
+        level = logging.getLogger("lakecat").level
+        return next((n for n, v in LEVELS.items() if v == level), "info")
+
+    @verbosity.setter
+    def verbosity(self, name: str) -> None:
+        import logging
+
+        from ._log import level_of
+
+        logging.getLogger("lakecat").setLevel(level_of(name))
+
     def info(self) -> dict[str, Any]:
         """Everything ``lakecat info`` prints."""
         from .instance import current

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
 from catalog_sql.errors import LakecatError
+
+from . import __version__
 
 
 class _Group(click.Group):
@@ -27,11 +31,13 @@ class _Group(click.Group):
 
 @click.group(cls=_Group)
 @click.option("--verbose", is_flag=True, help="Show tracebacks for errors.")
+@click.version_option(__version__, "--version", prog_name="lakecat", message="%(prog)s %(version)s")
 def cli(verbose: bool) -> None:
     """lakecat: a DuckDB-and-Parquet data catalog.
 
     \b
     Examples:
+      lakecat --version
       lakecat init --storage ./mydata
       lakecat ls ulabel --filter name__startswith=exp
       lakecat search ulabel experimnt
@@ -105,43 +111,62 @@ def migrate(check: bool) -> None:
     click.echo("applied: " + (", ".join(applied) if applied else "nothing to do"))
 
 
+_COLUMNS_HELP = "Comma-separated columns (default: the registry's useful ones)."
+
+
 @cli.command(name="ls")
 @click.argument("registry", default="file")
 @click.option("--filter", "filters", multiple=True, help="Lookup, e.g. name__startswith=exp.")
+@click.option("--columns", default=None, help=_COLUMNS_HELP)
 @click.option("--limit", default=50, show_default=True)
+@click.option("--offset", default=0, show_default=True, help="Skip this many records.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
-def ls(registry: str, filters: tuple[str, ...], limit: int, fmt: str) -> None:
-    """List records of REGISTRY (file, ulabel, transform, run, …).
+def ls(
+    registry: str, filters: tuple[str, ...], columns: str | None, limit: int, offset: int,
+    fmt: str,
+) -> None:  # fmt: skip
+    """List records of REGISTRY (file, ulabel, transform, run, …), in id order.
+
+    A table ends with a footer such as "rows 1–50 of 1,234"; csv and json give only the rows.
 
     \b
     Examples:
       lakecat ls ulabel --filter name__startswith=exp --limit 5
+      lakecat ls file --columns uid,key,size --offset 50
       lakecat ls file --format json
     """
     from .record import registry_class
 
     cls = registry_class(_registry_name(registry))
-    lookups = dict(_parse_filter(f, cls) for f in filters)
-    table = cls.filter(**lookups).order_by("id").limit(limit).to_arrow()
-    _print_table(table, fmt)
+    selected = _select_columns(cls, columns)
+    query = cls.filter(**dict(_parse_filter(f, cls) for f in filters))
+    rows = _query_rows(cls, query.order_by("id").limit(limit).offset(offset), selected)
+    _print_rows(selected, rows, fmt, keep_empty=columns is not None)
+    if fmt == "table" and (footer := _footer(offset, len(rows), query.count())):
+        click.echo(footer)
 
 
 @cli.command()
 @click.argument("registry")
 @click.argument("query")
+@click.option("--columns", default=None, help=_COLUMNS_HELP)
 @click.option("--limit", default=20, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
-def search(registry: str, query: str, limit: int, fmt: str) -> None:
-    """Ranked search of REGISTRY for QUERY (typos tolerated).
+def search(registry: str, query: str, columns: str | None, limit: int, fmt: str) -> None:
+    """Ranked search of REGISTRY for QUERY (typos tolerated), best match first.
 
     \b
-    Example:
+    Examples:
       lakecat search ulabel experimnt
+      lakecat search file pbmc --columns uid,key,description
     """
     from .record import registry_class
 
     cls = registry_class(_registry_name(registry))
-    _print_table(cls.search(query, limit=limit).to_arrow(), fmt)
+    selected = _select_columns(cls, columns)
+    needed = _stored_columns(cls, selected)
+    found = [{c: r.__dict__.get(c) for c in needed} for r in cls.search(query, limit=limit)]
+    _print_rows(selected, _resolve_relations(cls, found, selected), fmt, columns is not None)
 
 
 @cli.command()
@@ -160,7 +185,10 @@ def demo(path: str) -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--key", "key_prefix", default=None, help="Key prefix: keys become PREFIX/NAME.")
+@click.option(
+    "--key", "key_prefix", default=None,
+    help="Key prefix: keys become PREFIX/<path relative to the folder given>.",
+)  # fmt: skip
 @click.option("--description", default=None, help="Description for every file.")
 @click.option("--recursive", is_flag=True, help="Descend into folders.")
 @click.option("--glob", default=None, help="Only files matching this pattern, e.g. '*.h5ad'.")
@@ -169,6 +197,10 @@ def ingest(
     glob: str | None,
 ) -> None:  # fmt: skip
     """Register files (bulk): prints new / already registered / failed; exit 1 on failures.
+
+    Keys keep the folder layout: DIR/a/x.csv becomes a/x.csv (PREFIX/a/x.csv with --key).
+    A key that exists with other bytes gets a new version. A folder without --recursive
+    is registered as one File (as for zarr or TileDB folders), and the output says so.
 
     \b
     Examples:
@@ -186,6 +218,11 @@ def ingest(
         )  # fmt: skip
     for path, reason in report.failed:
         click.echo(f"failed: {path}: {reason}", err=True)
+    for folder in report.folders:
+        click.echo(
+            f"note: {folder.key} is a folder: registered as one File of {folder.n_objects} "
+            f"objects; pass --recursive to register the files in it one by one"
+        )
     click.echo(report.summary())
     sys.exit(1 if report.failed else 0)
 
@@ -200,8 +237,7 @@ def show(uid: str) -> None:
       lakecat show 4Xk2cD9aQ0r1s2t3u4v5
     """
     record = _find(uid)
-    data = {k: v for k, v in record.to_dict().items() if v is not None}
-    data = {"registry": type(record).__name__, **data}
+    data = {"registry": type(record).__name__, **_described_fields(record)}
     if type(record).__name__ == "File":
         data["labels"] = ", ".join(u.name for u in record.ulabels.list()) or None
         for slot, fs in record.features.items():
@@ -235,18 +271,27 @@ def stage(uid: str, target: str | None) -> None:
 @cli.command()
 @click.argument("uid")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-def delete(uid: str, yes: bool) -> None:
+@click.option("--permanent", is_flag=True, help="Also when lineage uses it (cuts those links).")
+def delete(uid: str, yes: bool, permanent: bool) -> None:
     """Delete a record (and a file's blob).
 
+    A file or dataset that runs read (or a dataset holds) is refused, naming those uses;
+    --permanent deletes it anyway and cuts them.
+
     \b
-    Example:
+    Examples:
       lakecat delete 4Xk2cD9aQ0r1s2t3u4v5 --yes
+      lakecat delete 4Xk2cD9aQ0r1s2t3u4v5 --permanent
     """
     record = _find(uid)
-    if not yes and not click.confirm(f"Delete {record!r}?", default=False):
+    uses = record.lineage_uses()
+    if uses and not permanent:
+        record.delete()  # raises the error that names the uses
+    cut = f"\nThis cuts lineage: {'; '.join(uses)}" if uses else ""
+    if not yes and not click.confirm(f"Delete {record!r}?{cut}", default=False):
         click.echo("nothing deleted")
         return
-    record.delete()
+    record.delete(permanent=permanent)
     click.echo(f"deleted {type(record).__name__} {uid}")
 
 
@@ -363,6 +408,138 @@ def _typed(value: str, kind: str) -> Any:
     return value
 
 
+# ------------------------------------------------------------------ records as table rows
+
+_DEFAULT_COLUMNS = {
+    "File": ("uid", "key", "version", "size", "suffix", "description", "created_at"),
+    "ULabel": ("uid", "name", "description"),
+    "Dataset": ("uid", "name", "version", "n_rows", "format", "operation"),
+    "Transform": ("uid", "name", "version", "type"),
+    "Run": ("uid", "transform", "status", "started_at"),
+}
+
+# registry -> (columns fetched, how they become a short label of a related record)
+_LABELS: dict[str, tuple[tuple[str, ...], Callable[..., str]]] = {
+    "Transform": (("name", "version"), lambda name, version: f"{name} (v{version or 1})"),
+    "Run": (("uid", "status"), lambda uid, status: f"{uid} ({status})" if status else uid),
+    "Dataset": (("name", "version"), lambda name, version: f"{name} v{version}"),
+    "File": (("key", "uid"), lambda key, uid: key or uid),
+}
+
+
+def default_columns(cls: type) -> list[str]:
+    """The columns ``ls`` and ``search`` show for a registry unless ``--columns`` is given.
+
+    Registries without a curated list show uid, their name and search fields, and created_at.
+
+    Examples:
+        >>> from lakecat.registries import Run, User
+        >>> default_columns(Run), default_columns(User)
+        (['uid', 'transform', 'status', 'started_at'], ['uid', 'handle', 'name', 'created_at'])
+    """
+    if cls.__name__ in _DEFAULT_COLUMNS:
+        return list(_DEFAULT_COLUMNS[cls.__name__])
+    meta = cls._meta
+    named = [meta.name_field] if meta.name_field else []
+    wanted = dict.fromkeys(["uid", *named, *meta.search_fields, "created_at"])
+    return [c for c in wanted if c in meta.columns]
+
+
+def _select_columns(cls: type, text: str | None) -> list[str]:
+    """The columns named by ``--columns`` (stored columns or to-one relations), or the default.
+
+    Raises:
+        FieldError: A name is neither a column nor a relation of ``cls``.
+    """
+    from catalog_sql.errors import FieldError, did_you_mean
+
+    if text is None:
+        return default_columns(cls)
+    names = [c.strip() for c in text.split(",") if c.strip()]
+    known = [*cls._meta.columns, *cls._meta.fks]
+    for name in names:
+        if name not in known:
+            hint = did_you_mean(name, known) or f" Columns: {', '.join(known)}."
+            raise FieldError(f"Unknown column {name!r} for {cls._meta.table}.{hint}")
+    return names or default_columns(cls)
+
+
+def _stored_columns(cls: type, columns: list[str]) -> list[str]:
+    """The stored columns needed for ``columns`` (a relation needs its ``*_id`` column)."""
+    fks = cls._meta.fks
+    needed = [fks[c].column if c in fks else c for c in columns]
+    return list(dict.fromkeys(needed))
+
+
+def _query_rows(cls: type, query: Any, columns: list[str]) -> list[dict[str, Any]]:
+    """The rows of ``query`` with only ``columns`` (one narrow query, plus one per relation)."""
+    needed = _stored_columns(cls, columns)
+    rows = [dict(zip(needed, values)) for values in query.values_list(*needed)]
+    return _resolve_relations(cls, rows, columns)
+
+
+def _resolve_relations(
+    cls: type, rows: list[dict[str, Any]], columns: list[str]
+) -> list[dict[str, Any]]:
+    """``rows`` projected to ``columns``, each relation column holding the related record's
+    short label (one query per relation column)."""
+    fks = cls._meta.fks
+    labels = {
+        name: _related_labels(fks[name].target_class(), {r[fks[name].column] for r in rows})
+        for name in columns
+        if name in fks
+    }
+    return [
+        {c: labels[c].get(r[fks[c].column], (None,))[0] if c in fks else r[c] for c in columns}
+        for r in rows
+    ]
+
+
+def _related_labels(target: type, ids: set[Any]) -> dict[Any, tuple[str, str]]:
+    """id → (short label, uid) for the ``target`` records with these ids."""
+    ids.discard(None)
+    if not ids:
+        return {}
+    default = target._meta.name_field or target._meta.search_fields[0]
+    fields, label = _LABELS.get(target.__name__, ((default, "uid"), lambda v, uid: v or uid))
+    fetched = list(dict.fromkeys(("id", "uid", *fields)))
+    rows = [dict(zip(fetched, r)) for r in target.filter(id__in=sorted(ids)).values_list(*fetched)]
+    return {r["id"]: (str(label(*(r[f] for f in fields))), r["uid"]) for r in rows}
+
+
+def _described_fields(record: Any) -> dict[str, Any]:
+    """A record's non-empty fields for ``show``, relations as "label  uid" instead of ids."""
+    by_column = {fk.column: (name, fk) for name, fk in record._meta.fks.items()}
+    data: dict[str, Any] = {}
+    for column, value in record.to_dict().items():
+        if value is None or value == "":
+            continue
+        if column not in by_column:
+            # FeatureSet has a "registry" column: keep it apart from show's own "registry" line
+            data[f"{record._meta.table}.{column}" if column == "registry" else column] = value
+            continue
+        name, fk = by_column[column]
+        label, uid = _related_labels(fk.target_class(), {value}).get(value, (f"id {value}", ""))
+        data[name] = label if uid in label else f"{label}  {uid}"
+    return data
+
+
+def _footer(offset: int, shown: int, total: int) -> str:
+    """The line under an ``ls`` table saying which rows these are.
+
+    Examples:
+        >>> _footer(0, 50, 1234), _footer(0, 3, 3), _footer(9, 0, 3)
+        ('rows 1–50 of 1,234 (use --limit / --offset)', 'rows 1–3 of 3', 'no rows at offset 9 of 3')
+    """
+    if not shown:
+        return f"no rows at offset {offset:,} of {total:,}" if total else ""
+    text = f"rows {offset + 1:,}–{offset + shown:,} of {total:,}"
+    return text + (" (use --limit / --offset)" if offset or offset + shown < total else "")
+
+
+# ------------------------------------------------------------------ output
+
+
 def _print_info(data: dict[str, Any]) -> None:
     width = max(len(k) for k in data)
     for key, value in data.items():
@@ -370,21 +547,32 @@ def _print_info(data: dict[str, Any]) -> None:
 
 
 def _print_table(table, fmt: str) -> None:
-    rows = table.to_pylist()
+    """Print a pyarrow Table as an aligned table, csv or json."""
+    _print_rows(table.column_names, table.to_pylist(), fmt)
+
+
+def _print_rows(
+    columns: list[str], rows: list[dict[str, Any]], fmt: str, keep_empty: bool = False
+) -> None:
+    """Print rows as json, csv (every column) or an aligned table (empty columns dropped
+    unless ``keep_empty``)."""
     if fmt == "json":
         click.echo(json.dumps(rows, default=str, indent=1))
     elif fmt == "csv":
         import csv
 
-        writer = csv.DictWriter(sys.stdout, fieldnames=table.column_names)
+        writer = csv.DictWriter(sys.stdout, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
     else:
-        click.echo(format_table(table.column_names, rows))
+        click.echo(format_table(columns, rows, keep_empty=keep_empty))
 
 
-def format_table(columns: list[str], rows: list[dict], max_width: int = 40) -> str:
-    """An aligned text table; empty columns are dropped, long values truncated.
+def format_table(
+    columns: list[str], rows: list[dict], max_width: int = 40, keep_empty: bool = False
+) -> str:
+    """An aligned text table; empty columns are dropped (unless ``keep_empty``), long values
+    truncated, timestamps shown to the second.
 
     Examples:
         >>> print(format_table(["a", "b"], [{"a": 1, "b": None}]))
@@ -392,9 +580,13 @@ def format_table(columns: list[str], rows: list[dict], max_width: int = 40) -> s
         -
         1
     """
-    shown = [c for c in columns if any(r.get(c) is not None for r in rows)] or columns
+    shown = columns
+    if not keep_empty:
+        shown = [c for c in columns if any(r.get(c) is not None for r in rows)] or columns
 
     def cell(value: Any) -> str:
+        if isinstance(value, datetime):
+            value = value.strftime("%Y-%m-%d %H:%M:%S")
         text = "" if value is None else str(value)
         return text if len(text) <= max_width else text[: max_width - 1] + "…"
 

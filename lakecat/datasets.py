@@ -160,10 +160,7 @@ class DatasetMixin:
                 "lc.Dataset(None): there is no data. Pass a DataFrame, a pyarrow Table or a "
                 "list of parquet Files."
             )
-        with _turn(type(self)):
-            existing = type(self).latest(self.name, missing_ok=True)
-            if existing is None:
-                self._create()
+        existing = retrying(self._create_in_turn)
         if existing is None:
             _refresh_view(self)  # a convenience: after the commit, never inside it
             return self
@@ -174,6 +171,14 @@ class DatasetMixin:
             )
         data = self.__dict__["_data"]
         return existing.overwrite(data) if mode == "overwrite" else existing.append(data)
+
+    def _create_in_turn(self):
+        """The latest record named like this one, or None after creating this one."""
+        with _turn(type(self)):
+            existing = type(self).latest(self.name, missing_ok=True)
+            if existing is None:
+                self._create()
+            return existing
 
     def _create(self):
         from .instance import current
@@ -223,12 +228,20 @@ class DatasetMixin:
         if self.format == "files":
             raise ValidationError("A dataset of files is versioned by saving a new file list.")
         table = _to_arrow(data)
-        with _turn(type(self)):  # read latest, write the table and register it in one turn
-            latest = self._latest_record()
-            record = latest._write_version(table, mode, schema_mode)
+        record = retrying(lambda: self._version_in_turn(table, mode, schema_mode))
         if record.format != "delta":  # a Delta view reads the table's head
             _refresh_view(record)
         return record
+
+    def _version_in_turn(self, table: Any, mode: str, schema_mode: str | None):
+        """Read the latest version, write the table and register it in one turn."""
+        from .instance import current
+        from .versions import claim_latest
+
+        with _turn(type(self)):
+            latest = self._latest_record()
+            claim_latest(latest, current())
+            return latest._write_version(table, mode, schema_mode)
 
     def _write_version(self, table: Any, mode: str, schema_mode: str | None):
         """Write ``table`` after this (latest) version and register the new version."""
@@ -289,28 +302,45 @@ class DatasetMixin:
         row = {"dataset_id": self.id, "feature_set_id": feature_set.id, "slot": "columns"}
         backend.execute(statements.insert_row(backend.target, "dataset_feature_set", row))
 
-    def delete(self) -> None:
+    def delete(self, *, permanent: bool = False) -> None:
         """Delete this version's record; if it was the latest, the previous one becomes it.
 
         The table's data files are kept (other versions share them; Delta time travel).
+        A version that runs read is refused unless ``permanent=True``.
         """
+        if self.id is None:
+            raise ValidationError("This Dataset was never saved.")
+        self._check_lineage_uses(permanent)
+        remaining = retrying(self._delete_in_turn)
+        if remaining is not None:
+            _refresh_view(remaining)
+
+    def _delete_in_turn(self):
+        """Delete this record; returns the new latest if this one was the latest."""
         from . import tables
 
         url, options, fmt, version = self._url(), self._options(), self.format, self.delta_version
         with _turn(type(self)):
             members = [i for (i,) in self._family().values_list("id") if i != self.id]
-            was_latest = bool(type(self).filter(id=self.id, is_latest=True).exists())
-            super().delete()
-            remaining = (
-                type(self).filter(id__in=members, is_latest=True).first() if members else None
-            )
-            if not was_latest or remaining is None:
-                return
+            was_latest = type(self).filter(id=self.id, is_latest=True).exists()
+            super().delete(permanent=True)  # lineage uses were checked before the turn
+            if not was_latest or not members:
+                return None
+            remaining = type(self).filter(id__in=members, is_latest=True).first()
             # The table's head must be the registered latest again, so the next append and
             # the shell view see the right rows (Delta: a RESTORE commit; Parquet: drop the
             # snapshot).
             tables.undo_write(url, fmt, version, remaining.delta_version, options)
-        _refresh_view(remaining)
+            return remaining
+
+    def lineage_uses(self) -> list[str]:
+        """Runs that read this version."""
+        from .registries import Run
+
+        if self.id is None:
+            return []
+        runs = Run.filter(input_datasets__id=self.id).values_list("uid", "status")
+        return [f"input of run {uid} ({status})" for uid, status in runs]
 
     # -- reading ---------------------------------------------------------------------
     @classmethod
@@ -446,6 +476,13 @@ def _check_files(files) -> list:
     if not out:
         raise ValidationError("A dataset of files needs at least one File.")
     return out
+
+
+def retrying(write):
+    """See :func:`lakecat.writes.retrying`."""
+    from .writes import retrying as retry
+
+    return retry(write)
 
 
 @contextmanager

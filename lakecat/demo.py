@@ -26,6 +26,8 @@ def _demo_files(lc, run, echo):
     v2 = lc.File.from_df(more, key="results/cells.parquet", run=run).save()
     echo(f"# same key, new bytes → version {v2.version}; versions: "
          f"{[f.version for f in v2.versions]}")  # fmt: skip
+    latest = lc.File.get(key="results/cells.parquet")
+    echo(f">>> lc.File.get(key='results/cells.parquet').version  # the latest\n{latest.version!r}")
     echo(f">>> lc.File.get('{file.uid}').load()\n{lc.File.get(file.uid).load()}\n")
     return v2
 
@@ -35,11 +37,18 @@ def _demo_dataset(lc, echo) -> None:
     import pandas as pd
 
     qc = pd.DataFrame({"cell_type": ["T cell", "B cell", "T cell"], "n_genes": [1200, 950, 1430]})
-    ds = lc.Dataset(qc, name="cell-qc", description="QC per cell").save()
-    ds.append(pd.DataFrame({"cell_type": ["NK cell"], "n_genes": [800]}))
-    echo(">>> ds = lc.Dataset(qc, name='cell-qc').save(); ds.append(nk)")
-    echo(ds.versions()[["version", "rows", "operation"]].to_string(index=False))
-    echo(f">>> ds.load(version=0).shape  # time travel\n{ds.load(version=0).shape}")
+    v0 = lc.Dataset(qc, name="cell-qc", description="QC per cell").save()
+    ds = v0.append(pd.DataFrame({"cell_type": ["NK cell"], "n_genes": [800]}))
+    echo(">>> v0 = lc.Dataset(qc, name='cell-qc').save(); ds = v0.append(nk)")
+    echo(ds.versions()[["version", "rows", "operation", "is_latest"]].to_string(index=False))
+    echo(
+        f">>> v0.load().shape, ds.load().shape  # each record reads its own version\n"
+        f"{v0.load().shape} {ds.load().shape}"
+    )
+    echo(
+        f">>> lc.Dataset.get(name='cell-qc').version  # get(name=) means the latest\n"
+        f"{lc.Dataset.get(name='cell-qc').version!r}"
+    )
     sql = "SELECT cell_type, avg(n_genes) AS mean_genes FROM self GROUP BY 1 ORDER BY 1"
     echo(f">>> ds.query({sql!r})\n{ds.query(sql).to_string(index=False)}")
     echo(f"# Delta table at {ds.path}; in the DuckDB shell: SELECT * FROM ds_cell_qc\n")
@@ -50,7 +59,7 @@ def _demo_lineage(lc, file, root, echo) -> None:
 
     @lc.tracked(name="summarise cells")
     def summarise(key: str, top: int = 2):
-        cells = lc.File.get(key=key, is_latest=True).load()
+        cells = lc.File.get(key=key).load()  # get(key=) is the latest version
         counts = cells["cell_type"].value_counts().head(top).rename_axis("cell_type")
         return lc.File(counts.reset_index(), key="reports/top-cell-types.parquet").save()
 
@@ -62,13 +71,36 @@ def _demo_lineage(lc, file, root, echo) -> None:
     echo(f"# lineage picture written to {svg} (lakecat lineage {report.uid} --out x.svg)\n")
 
 
+MARKER = ".lakecat-demo"
+
+
+def _fresh_folder(root: Path) -> None:
+    """Make ``root`` an empty folder; only a folder an earlier demo created is removed."""
+    from catalog_sql.errors import ValidationError
+
+    if root.exists() and not root.is_dir():
+        raise ValidationError(f"{root} is a file; give the demo a folder: --path DIR.")
+    if root.exists() and any(root.iterdir()):
+        if not (root / MARKER).exists():
+            raise ValidationError(
+                f"{root} exists and has content that lakecat demo did not create; nothing "
+                f"was deleted. Choose an empty or new folder: lakecat demo --path DIR."
+            )
+        shutil.rmtree(root)
+    root.mkdir(parents=True, exist_ok=True)
+    (root / MARKER).write_text("created by `lakecat demo`; the next demo may replace it\n")
+
+
 def run_demo(path: str = "./lakecat-demo", *, echo: Callable[[str], None] = print) -> None:
-    """Create an instance at ``path``, save labels, filter, search; print the SQL."""
+    """Create an instance at ``path``, save labels, filter, search; print the SQL.
+
+    ``path`` must be new, empty, or a folder an earlier demo created (marked by a
+    ``.lakecat-demo`` file); anything else is refused, never deleted.
+    """
     import lakecat as lc
 
     root = Path(path).resolve()
-    if root.exists():
-        shutil.rmtree(root)
+    _fresh_folder(root)
     instance = lc.init(storage=str(root))
     echo(f"# created instance {instance.name!r} at {root}")
     echo(f"  catalog: {instance.path / 'catalog.duckdb'} (embedded DuckDB)\n")

@@ -3,6 +3,8 @@
 from catalog_sql.errors import (
     CatalogError,
     CatalogLockedError,
+    ConflictError,
+    DuplicateError,
     FieldError,
     InstanceError,
     IntegrityError,
@@ -16,6 +18,8 @@ from catalog_sql.errors import (
 __all__ = [
     "CatalogError",
     "CatalogLockedError",
+    "ConflictError",
+    "DuplicateError",
     "FieldError",
     "InstanceError",
     "IntegrityError",

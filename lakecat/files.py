@@ -171,9 +171,6 @@ class FileMixin:
                 "returning it; the key %r was not applied. Add labels or features to the "
                 "returned record.", existing.uid, existing.key, existing.version, asked_key,
             )  # fmt: skip
-        else:
-            logger.info("file %s (key %r) has these bytes already: returning it",
-                        existing.uid, existing.key)  # fmt: skip
         self._drop_new_blob()
         self._link_feature_lists(existing.id)
         from .tracking import record_recreation
@@ -198,12 +195,28 @@ class FileMixin:
 
             current().storage_root.delete(blob)
 
-    def delete(self) -> None:
-        """Delete the record and (unless another record points at it) its blob."""
+    def delete(self, *, permanent: bool = False) -> None:
+        """Delete the record and (unless another record points at it) its blob.
+
+        A File that runs used as input, or that a Dataset holds, is refused unless
+        ``permanent=True`` (see :meth:`lakecat.record.Record.delete`).
+        """
         blob = self.__dict__.get("blob")
-        super().delete()
+        super().delete(permanent=permanent)
         if blob and blob.startswith(OBJECTS + "/") and not self._storage().exists(blob):
             self.__dict__["_blob_deleted"] = True
+
+    def lineage_uses(self) -> list[str]:
+        """Runs that read this File and Datasets that hold it."""
+        from .registries import Dataset, Run
+
+        if self.id is None:
+            return []
+        runs = Run.filter(input_files__id=self.id).values_list("uid", "status")
+        sets = Dataset.filter(files__id=self.id).values_list("name", "version")
+        return [f"input of run {uid} ({status})" for uid, status in runs] + [
+            f"in dataset {name!r} version {version}" for name, version in sets
+        ]
 
     def _after_delete(self) -> None:
         blob = self.__dict__.get("blob")

@@ -16,21 +16,41 @@ BATCH = 500
 
 @dataclass
 class IngestReport:
-    """What an ingest did: new files, files already registered, failures with reasons."""
+    """What an ingest did: new files, new versions of existing keys, files whose bytes
+    were registered already, folders registered whole, failures with reasons."""
 
     new: list = field(default_factory=list)
     existing: list = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
+    folders: list = field(default_factory=list)
+
+    @property
+    def new_versions(self) -> list:
+        """The new files that became a new version of a key registered before."""
+        return [f for f in self.new if f.version not in (None, "1")]
 
     def summary(self) -> str:
-        """One line for people."""
+        """One line for people.
+
+        Examples:
+            >>> IngestReport().summary()
+            '0 new, 0 already registered, 0 failed'
+        """
         new, old, bad = len(self.new), len(self.existing), len(self.failed)
-        return f"{new} new, {old} already registered, {bad} failed"
+        versions = len(self.new_versions)
+        extra = f" ({versions} as new versions)" if versions else ""
+        return f"{new} new{extra}, {old} already registered, {bad} failed"
 
 
-def collect(paths: Iterable[str | os.PathLike], *, recursive: bool, glob: str | None) -> list[Path]:
-    """Expand folders (with ``recursive``) and filter by ``glob``; keep order, drop repeats."""
-    found: dict[Path, None] = {}
+def collect(
+    paths: Iterable[str | os.PathLike], *, recursive: bool, glob: str | None
+) -> list[tuple[Path, str]]:
+    """(path, relative key) of every file to register, in order, without repeats.
+
+    Files found in a folder keep their path relative to that folder
+    (``DIR/a/x.csv`` → ``a/x.csv``); a file given directly is keyed by its name.
+    """
+    found: dict[Path, str] = {}
     for raw in paths:
         path = Path(raw).expanduser()
         if not path.exists():
@@ -38,10 +58,12 @@ def collect(paths: Iterable[str | os.PathLike], *, recursive: bool, glob: str | 
         if path.is_dir() and (recursive or glob):
             pattern = glob or "*"
             matches = path.rglob(pattern) if recursive else path.glob(pattern)
-            found.update((p, None) for p in sorted(matches) if p.is_file())
+            for match in sorted(matches):
+                if match.is_file():
+                    found.setdefault(match, match.relative_to(path).as_posix())
         elif glob is None or path.match(glob):
-            found[path] = None
-    return list(found)
+            found.setdefault(path, path.name)
+    return list(found.items())
 
 
 def ingest(
@@ -55,17 +77,24 @@ def ingest(
 ) -> IngestReport:
     """Register files in batches (one transaction and one Arrow insert per batch).
 
-    A file that fails is reported with its reason; the others are still registered.
-    ``key_prefix`` makes keys ``<prefix>/<file name>``.
+    Keys keep the layout of the folder given: ``DIR/a/x.csv`` becomes ``a/x.csv``, or
+    ``<key_prefix>/a/x.csv``. A key registered before (or twice in one ingest) with
+    other bytes gets a new version; bytes registered before are reported as such. A
+    folder given without ``recursive`` is registered as one File and listed in
+    ``report.folders``. A file that fails is reported with its reason; the others are
+    still registered.
     """
     from .registries import File
 
     report = IngestReport()
     batch: list = []
-    for path in collect(paths, recursive=recursive, glob=glob):
+    prefix = key_prefix.strip("/") + "/" if key_prefix and key_prefix.strip("/") else ""
+    for path, relative in collect(paths, recursive=recursive, glob=glob):
         try:
-            key = f"{key_prefix.rstrip('/')}/{path.name}" if key_prefix else None
-            batch.append(File(path, key=key, description=description))
+            file = File(path, key=prefix + relative, description=description)
+            batch.append(file)
+            if path.is_dir():
+                report.folders.append(file)
         except LakecatError as err:
             report.failed.append((str(path), str(err)))
         if len(batch) >= BATCH:

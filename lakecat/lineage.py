@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from catalog_sql.errors import ValidationError
+
 MAX_NODES = 500
+
+
+class MissingDependencyError(ValidationError, ImportError):
+    """An optional package this call needs is not installed (the message names the fix).
+
+    Both a lakecat error (the CLI prints one line) and an ImportError.
+    """
 
 
 def _node_for(record: Any):

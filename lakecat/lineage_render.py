@@ -738,7 +738,8 @@ def render_png(
         dpi: Output resolution; 100 gives one pixel per SVG pixel.
 
     Raises:
-        ImportError: matplotlib is not installed.
+        ImportError: matplotlib is not installed; inside lakecat this is
+            ``lakecat.lineage.MissingDependencyError``, also a lakecat ValidationError.
         ValueError: Invalid graph or unknown ``highlight`` (as for :func:`render_svg`).
     """
     try:
@@ -746,10 +747,7 @@ def render_png(
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
     except ImportError as exc:
-        raise ImportError(
-            "render_png needs matplotlib: pip install matplotlib "
-            "(render_svg and to_text work without it)"
-        ) from exc
+        raise _missing_matplotlib() from exc
     plan = _checked_plan(nodes, edges, highlight)
     frame = _frame(plan, title, 120.0 * len(_legend_kinds(plan.nodes.values())))
     width, height = frame.width, frame.height
@@ -761,6 +759,23 @@ def render_png(
     _mpl_draw(ax, plan, frame.origin, title, highlight)
     FigureCanvasAgg(fig)
     fig.savefig(path, format="png", dpi=dpi, facecolor="white")
+
+
+def _missing_matplotlib() -> ImportError:
+    """The error for PNG output without matplotlib, naming the fix.
+
+    A ``lakecat.lineage.MissingDependencyError`` (a lakecat error, so the CLI prints one
+    line); a plain ImportError when this module is used on its own, without lakecat.
+    """
+    message = (
+        "PNG output needs matplotlib: pip install 'lakecat[plot]' (or pip install matplotlib); "
+        "or write .svg instead (render_svg and to_text work without it)."
+    )
+    try:
+        from lakecat.lineage import MissingDependencyError
+    except ImportError:
+        return ImportError(message)
+    return MissingDependencyError(message)
 
 
 _PT = 0.72  # font size in points per SVG pixel (1 px = 1/100 inch in render_png)

@@ -193,10 +193,18 @@ class QuerySet:
         """The ids of the matching records."""
         return [r[0] for r in self._backend().fetch(self._compile("ids"))[1]]
 
-    def delete(self) -> int:
-        """Delete every matching record (and its links); returns how many."""
+    def delete(self, *, permanent: bool = False) -> int:
+        """Delete every matching record (and its links); returns how many.
+
+        Records that lineage uses are refused unless ``permanent=True`` (see
+        :meth:`lakecat.record.Record.delete`).
+        """
+        from .record import Record
         from .writes import delete_ids
 
+        if self.model.lineage_uses is not Record.lineage_uses:
+            for record in self.list():
+                record._check_lineage_uses(permanent)
         ids = self.ids()
         delete_ids(self.model, ids)
         return len(ids)

@@ -296,12 +296,18 @@ class Record:
 
         return save_one(self)
 
-    def delete(self) -> None:
-        """Delete the record and its links (refuses while other records point at it)."""
+    def delete(self, *, permanent: bool = False) -> None:
+        """Delete the record and its links (refuses while other records point at it).
+
+        A record that lineage uses (a File or Dataset that runs read, a File inside a
+        Dataset) is kept, with an error naming the uses, unless ``permanent=True``, which
+        deletes it and those links (and logs what was cut).
+        """
         from .writes import delete_ids
 
         if self.id is None:
             raise ValidationError(f"This {type(self).__name__} was never saved.")
+        self._check_lineage_uses(permanent)
         delete_ids(type(self), [self.id])
         self.__dict__["id"] = None
         self.__dict__["_saved"] = None
@@ -321,6 +327,26 @@ class Record:
         if found is None:
             raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
         return found
+
+    def lineage_uses(self) -> list[str]:
+        """What lineage would lose if this record were deleted (empty: nothing)."""
+        return []
+
+    def _check_lineage_uses(self, permanent: bool) -> None:
+        uses = self.lineage_uses()
+        if not uses:
+            return
+        what = f"{type(self).__name__} {self.uid}"
+        listed = "; ".join(uses[:10]) + (f"; and {len(uses) - 10} more" if len(uses) > 10 else "")
+        if not permanent:
+            from catalog_sql.errors import IntegrityError
+
+            raise IntegrityError(
+                f"{what} is part of the lineage: {listed}. Deleting it would cut that. "
+                f"Keep it, or delete it anyway with .delete(permanent=True) "
+                f"(CLI: lakecat delete {self.uid} --permanent)."
+            )
+        logger.warning("deleting %s cuts lineage: %s", what, listed)
 
     # -- hooks for registries with side effects (File writes a blob) -------------------
     def _before_save(self, instance: Any) -> None:

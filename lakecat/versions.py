@@ -96,8 +96,13 @@ def assign(cls: type[Record], records: Sequence[Record], instance: Instance) -> 
     existing = _family_versions(cls, {r for r in roots.values() if r is not None})
     retire = [root for root in existing if existing[root]]
     last: dict[int, Record] = {}
+    started: dict[Any, int] = {}  # family value → root of a family begun in this batch
+    field = cls._family_field
     for record in records:
-        root = roots[id(record)] or record.id
+        value = record.__dict__.get(field) if field else None
+        root = roots[id(record)] or started.get(value) or record.id
+        if roots[id(record)] is None and value is not None:
+            started.setdefault(value, root)
         versions = existing.setdefault(root, [])
         requested = record.__dict__.get("version")
         version = next_version(versions, requested, free=cls._free_versions)
@@ -111,6 +116,19 @@ def assign(cls: type[Record], records: Sequence[Record], instance: Instance) -> 
         last[root] = record
         data.pop("_previous", None)
     _retire(cls, retire, instance)
+
+
+def claim_latest(record: Record, instance: Instance) -> None:
+    """Touch ``record``'s row (a no-op update) before work that is expensive to undo.
+
+    On Postgres (REPEATABLE READ) this fails at once with a serialization error if
+    another writer changed the row after this transaction's snapshot, so a stale view of
+    "latest" is caught before a table is written, not after.
+    """
+    table = type(record)._meta.table
+    where = {"id": [record.id], "is_latest": True}
+    stmt = statements.update_where(instance.backend.target, table, {"is_latest": True}, where)
+    instance.backend.execute(stmt)
 
 
 def _find_roots(cls: type[Record], records: Sequence[Record]) -> dict[int, int | None]:

@@ -9,15 +9,17 @@ from __future__ import annotations
 import json
 import logging
 import operator
+import random
+import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from catalog_sql import statements
 from catalog_sql.backends.base import translate
-from catalog_sql.errors import IntegrityError, ValidationError
+from catalog_sql.errors import ConflictError, DuplicateError, IntegrityError, ValidationError
 
 from .instance import Instance, current
 from .uid import uids
@@ -26,7 +28,9 @@ if TYPE_CHECKING:
     from .record import Record
 
 logger = logging.getLogger("lakecat")
+T = TypeVar("T")
 CHUNK = 1000
+RETRY_SECONDS = 120.0
 ARROW_TYPES = {
     "str": "string",
     "int": "int64",
@@ -102,17 +106,51 @@ def save_one(record: Record) -> Record:
     try:
         if new:
             record._before_save(current())
-        with _write([record]) as instance:
-            if new:
-                _insert_one(record, instance)
-            else:
-                _update_one(record, instance)
+        retrying(lambda: _save_one_transaction(record, new))
     except BaseException:
         if new:
             record._undo_save()
         raise
     _mark_saved(record)
     return record
+
+
+def _save_one_transaction(record: Record, new: bool) -> None:
+    with _write([record]) as instance:
+        if not new:
+            _update_one(record, instance)
+            return
+        if record._versioned:  # first, so the snapshot that decides versions is fresh
+            instance.backend.lock_table(record._meta.table)
+        _insert_one(record, instance)
+
+
+def retrying(write: Callable[[], T]) -> T:
+    """Run ``write`` (one whole transaction) again when another writer got in the way.
+
+    A :class:`ConflictError` (a version lock held elsewhere, a serialization failure)
+    waits for the other writer outside any transaction and starts over; a
+    :class:`DuplicateError` (another writer stored the same unique value first) is
+    retried once, and the retry finds and returns that record (insert-or-get). Nested
+    writes leave retrying to the outermost one.
+    """
+    backend = current().backend
+    if backend.in_transaction:
+        return write()
+    deadline = time.monotonic() + RETRY_SECONDS
+    adopted = False
+    while True:
+        try:
+            return write()
+        except ConflictError as err:
+            if time.monotonic() > deadline:
+                raise
+            backend.wait_for_turn(err.table)
+            time.sleep(random.uniform(0, 0.02))  # de-synchronise writers that collided
+        except DuplicateError:
+            if adopted:
+                raise
+            adopted = True
 
 
 def _insert_one(record: Record, instance: Instance) -> None:
@@ -158,8 +196,9 @@ def _existing_for(record: Record) -> Record | None:
     return None
 
 
-def _adopt(record: Record, existing: Record, instance: Instance) -> None:
-    """Turn ``record`` into ``existing``, applying the values the caller supplied."""
+def _adopt(record: Record, existing: Record, instance: Instance, *, quiet: bool = False) -> None:
+    """Turn ``record`` into ``existing``, applying the values the caller supplied
+    (``quiet`` in bulk saves, which report one summary line instead)."""
     supplied = {c: v for c, v in record.to_dict().items() if v is not None}
     record.__dict__.update(existing.__dict__)
     record.__dict__["_adopted"] = True
@@ -169,10 +208,12 @@ def _adopt(record: Record, existing: Record, instance: Instance) -> None:
         if c not in ("uid", "created_by_id") and v != existing.__dict__.get(c)
     }
     name = record._meta.name_field or "uid"
-    logger.info(
-        "returning existing %s %r%s",
+    key = record.__dict__.get("key")
+    (logger.debug if quiet else logger.info)(
+        "returning existing %s %r%s%s",
         type(record).__name__,
         record.__dict__.get(name),
+        f" (key {key!r})" if key else "",
         f" (updating {', '.join(changes)})" if changes else "",
     )
     if changes:
@@ -232,10 +273,7 @@ def save(records: Iterable[Record]) -> list[Record]:
     try:
         for record in hooked:
             record._before_save(instance)
-        inserted: set[int] = set()
-        with _write(records) as instance:
-            for cls, group in groups.items():
-                inserted.update(map(id, _save_group(cls, group, instance)))
+        inserted = retrying(lambda: _save_groups(records, groups))
     except BaseException:
         for record in hooked:
             record._undo_save()
@@ -244,6 +282,18 @@ def save(records: Iterable[Record]) -> list[Record]:
         if id(record) not in inserted:  # inserted rows were marked by _insert_batch
             _mark_saved(record)
     return records
+
+
+def _save_groups(records: list[Record], groups: dict[type, list[Record]]) -> set[int]:
+    """One transaction for every group; returns ``id()`` of the records inserted."""
+    inserted: set[int] = set()
+    with _write(records) as instance:
+        for cls in groups:
+            if cls._versioned:
+                instance.backend.lock_table(cls._meta.table)
+        for cls, group in groups.items():
+            inserted.update(map(id, _save_group(cls, group, instance)))
+    return inserted
 
 
 def _save_group(cls: type[Record], group: list[Record], instance: Instance) -> list[Record]:
@@ -258,8 +308,10 @@ def _save_group(cls: type[Record], group: list[Record], instance: Instance) -> l
     new = _adopt_existing(cls, new, instance)
     if new:
         _insert_batch(cls, new, instance)
-    for record, original in duplicates:
+    for record, original in duplicates:  # the same unique value twice in one batch
+        record._on_adopt(original)
         record.__dict__.update({k: v for k, v in original.__dict__.items() if k != "_related"})
+        record.__dict__["_adopted"] = True
     return new
 
 
@@ -320,7 +372,7 @@ def _adopt_existing(cls: type[Record], new: list[Record], instance: Instance) ->
             remaining.append(record)
         else:
             record._on_adopt(match)
-            _adopt(record, match, instance)
+            _adopt(record, match, instance, quiet=True)
     return remaining
 
 
@@ -398,11 +450,17 @@ def delete_ids(cls: type[Record], ids: list[int]) -> None:
         return
     _refuse_if_referenced(cls, ids)
     instance = current()
-    target = instance.backend.target
     doomed = []
     if cls._has_hook("_after_delete"):
         for chunk in _chunks(ids):
             doomed += cls.filter(id__in=chunk).list()
+    retrying(lambda: _delete_transaction(cls, ids, instance))
+    for record in doomed:
+        record._after_delete()
+
+
+def _delete_transaction(cls: type[Record], ids: list[int], instance: Instance) -> None:
+    target = instance.backend.target
     with _write([]):
         families = _version_families(cls, ids, instance)
         for chunk in _chunks(ids):
@@ -414,8 +472,6 @@ def delete_ids(cls: type[Record], ids: list[int]) -> None:
             from .versions import repair_after_delete
 
             repair_after_delete(cls, families, instance)
-    for record in doomed:
-        record._after_delete()
 
 
 def _version_families(cls: type[Record], ids: list[int], instance: Instance) -> set[int]:

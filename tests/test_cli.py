@@ -74,7 +74,7 @@ def test_runner_commands(tmp_path):
         cli, ["ls", "ulabel", "--filter", "name__startswith=exp", "--format", "csv"]
     )
     assert result.exit_code == 0
-    assert [r.split(",")[2] for r in result.output.splitlines()[1:]] == [
+    assert [r.split(",")[1] for r in result.output.splitlines()[1:]] == [
         "experiment",
         "experiment 2",
     ]

@@ -19,11 +19,13 @@ BATCH = "_lakecat_batch"
 
 def translate(err: Exception) -> Exception:
     """The lakecat error for a database error (message kept, on one line)."""
-    from ..errors import CatalogError, IntegrityError
+    from ..errors import CatalogError, ConflictError, DuplicateError, IntegrityError
 
     text = " ".join(str(err).split())
     if "Duplicate key" in text or "duplicate key" in text or "violates unique" in text:
-        return IntegrityError(f"A record with the same unique value exists: {text}")
+        return DuplicateError(f"A record with the same unique value exists: {text}")
+    if "could not serialize access" in text or "deadlock detected" in text:
+        return ConflictError(f"Another writer changed the same records; retry: {text}")
     if "NOT NULL constraint" in text or "null value in column" in text:
         return IntegrityError(f"A required field is missing: {text}")
     return CatalogError(f"The catalog rejected the statement: {text}")
@@ -169,8 +171,18 @@ class Backend(ABC):
 
     def lock_table(self, table: str) -> None:
         """Make writers of ``table``'s version families take turns until the transaction
-        ends. The embedded catalog admits one writing process at a time already."""
+        ends, or raise :class:`ConflictError` when another writer has the turn. The
+        embedded catalog admits one writing process at a time already."""
         return None  # noqa: B027 - deliberately a no-op by default
+
+    def wait_for_turn(self, table: str | None) -> None:
+        """Outside any transaction: wait until the writer holding ``table``'s turn is done."""
+        return None  # noqa: B027 - deliberately a no-op by default
+
+    @property
+    def in_transaction(self) -> bool:
+        """Whether a transaction is open in this process."""
+        return self._tx_depth > 0
 
     @abstractmethod
     def reserve_ids(self, table: str, n: int) -> list[int]:

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from sqlglot import exp
 
 from ..compiler import Compiled, Target
-from ..errors import CatalogError
+from ..errors import CatalogError, ConflictError
 from ..extensions import NO_DOWNLOADS, load_extension
 from .base import Backend
 
@@ -84,13 +84,34 @@ class PostgresBackend(Backend):
             con.execute("CALL postgres_execute(?, ?)", [ALIAS, sql])
 
     def lock_table(self, table: str) -> None:
-        """A transaction-scoped advisory lock on ``schema.table`` (released at commit)."""
+        """Take ``schema.table``'s advisory lock for this transaction, or raise.
+
+        The postgres extension runs transactions at REPEATABLE READ, whose snapshot is
+        taken by the first statement: waiting for the lock inside the transaction would
+        leave it reading what was true before the previous holder committed. So the lock
+        is only *tried*; a writer that does not get it raises ConflictError, and the write
+        path waits outside any transaction (``wait_for_turn``) and starts again.
+        """
         if not self._tx_depth:
             raise CatalogError("lock_table() needs an open transaction.")
-        key = exp.Literal.string(f"lakecat:{self.schema}.{table}").sql("postgres")
-        sql = f"SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock(hashtext({key}))) AS l"
+        sql = f"SELECT pg_try_advisory_xact_lock(hashtext({self._lock_key(table)})) AS got"
+        with self.session() as con:
+            got = con.execute("SELECT * FROM postgres_query(?, ?)", [ALIAS, sql]).fetchall()
+        if not got[0][0]:
+            raise ConflictError(f"Another writer is adding versions to {table}.", table=table)
+
+    def wait_for_turn(self, table: str | None) -> None:
+        """Block until the current holder of ``table``'s lock commits (one statement, so
+        the lock and its release run on the same connection)."""
+        if table is None or self._tx_depth:
+            return
+        key = f"hashtext({self._lock_key(table)})"
+        sql = f"SELECT pg_advisory_unlock({key}) AS done FROM (SELECT pg_advisory_lock({key})) AS l"
         with self.session() as con:
             con.execute("SELECT * FROM postgres_query(?, ?)", [ALIAS, sql]).fetchall()
+
+    def _lock_key(self, table: str) -> str:
+        return exp.Literal.string(f"lakecat:{self.schema}.{table}").sql("postgres")
 
     def reserve_ids(self, table: str, n: int) -> list[int]:
         sql = f"SELECT nextval('{self.schema}.{table}_id_seq') AS id FROM generate_series(1, {n})"
