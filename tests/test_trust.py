@@ -130,3 +130,10 @@ def test_storage_is_untouched_by_a_refused_file(instance):
         lc.File(None)
     after = sorted(objects.iterdir()) if objects.exists() else []
     assert before == after
+
+
+def test_readme_session_shows_the_current_schema_version():
+    from catalog_sql import migrations
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert f"schema_version  {migrations.discover()[-1].name}" in readme
