@@ -29,7 +29,7 @@ def best(fn, repeat: int = 3) -> float:
 
 def bench_ingest(work: Path, n: int) -> dict:
     import lakecat as lc
-    from lakecat.ingest import ingest
+    from lakecat.files.ingest import ingest
 
     src = work / "small"
     src.mkdir()
@@ -54,7 +54,7 @@ def bench_ingest(work: Path, n: int) -> dict:
 def bench_big_file(work: Path, mb: int) -> dict:
     from blake3 import blake3
 
-    from lakecat.storage import StorageRoot
+    from lakecat.files.storage import StorageRoot
 
     path = work / "big.bin"
     with open(path, "wb") as fh:

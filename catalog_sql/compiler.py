@@ -136,7 +136,6 @@ class Compiler:
         self.schema = schema
         self.target = target
         self._leaves: dict[tuple[str, str], Leaf] = {}
-        self._sql: dict[tuple, str] = {}
         self._subqueries = 0
         self._digest: str | None = None
 
@@ -256,16 +255,13 @@ class Compiler:
         shape = (table, mode, _shape(where, iter(leaves)), tuple(order_by), limit, offset,
                  tuple(columns))  # fmt: skip
         params = {f"p{i}": v for i, v in enumerate(v for ps in prepared for v in ps)}
-        sql = self._sql.get(shape)
-        if sql is None:
 
-            def render() -> str:
-                tree = self._build(table, where, iter(prepared), order_by, limit, offset, mode,
-                                   tuple(columns))  # fmt: skip
-                return tree.sql(self.target.dialect)
+        def render() -> str:
+            tree = self._build(table, where, iter(prepared), order_by, limit, offset, mode,
+                               tuple(columns))  # fmt: skip
+            return tree.sql(self.target.dialect)
 
-            key = ("select", self._schema_key(), self.target, shape)
-            sql = self._sql[shape] = sqlcache.get(key, render)
+        sql = sqlcache.get(("select", self._schema_key(), self.target, shape), render)
         return Compiled(sql, params, self.target.dialect)
 
     def _build(self, table, where, prepared, order_by, limit, offset, mode, columns=()):

@@ -19,7 +19,6 @@ from .model import TableModel
 MAX_QUERY = 64
 FUZZY_PREFIX = 16  # typo tolerance compares at most this many leading characters
 FUZZY_TIER = 4
-_CACHE: dict[tuple, str] = {}
 
 
 def _ph(name: str) -> exp.Placeholder:
@@ -125,11 +124,8 @@ def compile_search(
         threshold = 2.0  # leaves the typo tier out
         del params["first"], params["head"], params["qf"]
     key = (table.name, tuple(table.columns), target, tuple(fields), len(q), limit, threshold)
-    sql = _CACHE.get(key)
-    if sql is None:
-        render = lambda: _statement(table, target, fields, len(q), limit, threshold)  # noqa: E731
-        sql = _CACHE[key] = sqlcache.get(("search", *key), render)
-    return Compiled(sql, params, target.dialect)
+    render = lambda: _statement(table, target, fields, len(q), limit, threshold)  # noqa: E731
+    return Compiled(sqlcache.get(("search", *key), render), params, target.dialect)
 
 
 def _check_fields(table: TableModel, fields: Sequence[str]) -> None:

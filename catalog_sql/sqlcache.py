@@ -4,7 +4,10 @@ Rendering a sqlglot tree for a dialect costs ~50 ms the first time in a process 
 dialect's generator is imported) and ~0.1 ms after. Shapes never contain user values, so
 their SQL can be kept between processes: a short-lived process (the CLI, a tracked
 script) then renders nothing. The file is keyed by lakecat's version and the schema, so a
-changed registry or release never reads stale SQL.
+changed registry or release never reads stale SQL; the key also covers a digest of
+catalog_sql's own source, so editing the compiler (without a new version) never serves SQL
+rendered by the old code. This is the only SQL cache: the compiler, the statement builders
+and search all go through :func:`get`.
 """
 
 from __future__ import annotations
@@ -16,8 +19,25 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-_MEMORY: dict[str, str] = {}
+_MEMORY: dict[tuple, str] = {}  # key → SQL: the hot path, no repr()
+_DISK: dict[str, str] = {}  # repr(key) → SQL: what is loaded from and saved to the file
 _STATE: dict[str, object] = {"path": None, "dirty": False}
+
+
+def code_digest() -> str:
+    """A digest of catalog_sql's source files (computed once per process).
+
+    Examples:
+        >>> len(code_digest())
+        16
+    """
+    digest = _STATE.get("code")
+    if digest is None:
+        hasher = hashlib.sha256()
+        for path in sorted(Path(__file__).parent.rglob("*.py")):
+            hasher.update(path.read_bytes())
+        digest = _STATE["code"] = hasher.hexdigest()[:16]
+    return str(digest)
 
 
 def configure(directory: str | os.PathLike | None, fingerprint: str) -> None:
@@ -25,9 +45,10 @@ def configure(directory: str | os.PathLike | None, fingerprint: str) -> None:
 
     A new fingerprint (another schema or release) starts from an empty cache.
     """
-    digest = hashlib.sha256(fingerprint.encode()).hexdigest()[:16]
+    digest = hashlib.sha256(f"{fingerprint}|{code_digest()}".encode()).hexdigest()[:16]
     if _STATE.get("fingerprint") != digest:
         _MEMORY.clear()
+        _DISK.clear()
         _STATE["fingerprint"] = digest
     if directory is None:
         _STATE["path"] = None
@@ -36,16 +57,20 @@ def configure(directory: str | os.PathLike | None, fingerprint: str) -> None:
     if _STATE["path"] != path:
         _STATE["path"] = path
         with contextlib.suppress(OSError, ValueError):  # no cache yet, or a broken one
-            _MEMORY.update(json.loads(path.read_text()))
+            _DISK.update(json.loads(path.read_text()))
 
 
 def get(key: tuple, render: Callable[[], str]) -> str:
-    """The SQL for ``key``, rendering (and remembering) it on a miss."""
-    text = repr(key)
-    sql = _MEMORY.get(text)
+    """The SQL for ``key`` (a hashable tuple describing the statement's shape, never user
+    values), rendering and remembering it on a miss."""
+    sql = _MEMORY.get(key)
     if sql is None:
-        sql = _MEMORY[text] = render()
-        _save()
+        text = repr(key)
+        sql = _DISK.get(text)
+        if sql is None:
+            sql = _DISK[text] = render()
+            _save()
+        _MEMORY[key] = sql
     return sql
 
 
@@ -56,7 +81,7 @@ def _save() -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}")
-        tmp.write_text(json.dumps(_MEMORY))
+        tmp.write_text(json.dumps(_DISK))
         os.replace(tmp, path)
     except OSError:  # a cache that cannot be written is only slower
         pass

@@ -13,15 +13,10 @@ from .compiler import Compiled, Target
 
 def _cached(builder):
     """Cache a statement builder's SQL by its shape (values are always placeholders)."""
-    cache: dict[tuple, str] = {}
 
     def sql_for(target: Target, *shape) -> str:
-        key = (target, *shape)
-        sql = cache.get(key)
-        if sql is None:
-            render = lambda: builder(target, *shape).sql(target.dialect)  # noqa: E731
-            sql = cache[key] = sqlcache.get((builder.__name__, *key), render)
-        return sql
+        render = lambda: builder(target, *shape).sql(target.dialect)  # noqa: E731
+        return sqlcache.get((builder.__name__, target, *shape), render)
 
     return sql_for
 
@@ -153,3 +148,31 @@ def _update_where_sql(
     tree = exp.update(target.table(table), where=exp.and_(*conds))
     tree.set("expressions", sets)
     return tree
+
+
+def match_batch(target: Target, table: str, columns: Sequence[str], column: str, batch: str) -> str:
+    """DuckDB SQL joining ``table`` with an Arrow batch registered as ``batch`` (one column
+    ``_v``) case-insensitively on ``column``: the rows whose value matches, plus ``_v``.
+
+    Examples:
+        >>> print(match_batch(Target("duckdb"), "ulabel", ["id", "name"], "name", "_b"))
+        SELECT "t"."id", "t"."name", "b"."_v" FROM "ulabel" AS "t" JOIN "_b" AS "b" ON LOWER("t"."name") = LOWER("b"."_v")
+    """  # noqa: E501
+    return _match_batch_sql(target, table, tuple(columns), column, batch)
+
+
+def _match_batch_sql(target, table, columns, column, batch) -> str:
+    key = ("match_batch", target, table, columns, column, batch)
+
+    def render() -> str:
+        cols = [exp.column(_ident(c), table=_ident("t")) for c in columns]
+        on = exp.EQ(
+            this=exp.Lower(this=exp.column(_ident(column), table=_ident("t"))),
+            expression=exp.Lower(this=exp.column(_ident("_v"), table=_ident("b"))),
+        )
+        source = target.table(table, "t")
+        joined = exp.Table(this=_ident(batch), alias=exp.TableAlias(this=_ident("b")))
+        tree = exp.select(*cols, exp.column(_ident("_v"), table=_ident("b"))).from_(source)
+        return tree.join(joined, on=on).sql("duckdb")
+
+    return sqlcache.get(key, render)

@@ -8,7 +8,7 @@ Examples:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
@@ -20,9 +20,9 @@ _EXPORTS = {
     "init": "instance",
     "connect": "instance",
     "disconnect": "instance",
-    "save": "writes",
+    "save": "core.writes",
     "Q": "_q",
-    "Record": "record",
+    "Record": "core.record",
     "User": "registries",
     "Storage": "registries",
     "Transform": "registries",
@@ -46,13 +46,63 @@ _EXPORTS = {
     "SchemaVersionError": "errors",
     "InstanceError": "errors",
     "settings": "_settings",
-    "track": "tracking",
-    "finish": "tracking",
-    "tracked": "tracking",
-    "TrackingError": "tracking",
+    "track": "lineage.tracking",
+    "finish": "lineage.tracking",
+    "tracked": "lineage.tracking",
+    "TrackingError": "errors",
+    "MissingDependencyError": "errors",
+    "InvalidKeyError": "errors",
+    "StorageError": "errors",
+    "DatasetExistsError": "errors",
+    "SchemaMismatchError": "errors",
+    "VersionNotFoundError": "errors",
+    "ReadOnlyQueryError": "errors",
 }
 
 __all__ = sorted(_EXPORTS)
+
+if TYPE_CHECKING:  # what IDEs and type checkers see; at run time names load lazily
+    from catalog_sql.query import Q
+
+    from ._settings import settings
+    from .core.record import Record
+    from .core.writes import save
+    from .errors import (
+        CatalogError,
+        CatalogLockedError,
+        ConflictError,
+        DatasetExistsError,
+        DuplicateError,
+        FieldError,
+        InstanceError,
+        IntegrityError,
+        InvalidKeyError,
+        LakecatError,
+        MissingDependencyError,
+        MultipleResultsError,
+        NotFoundError,
+        ReadOnlyQueryError,
+        SchemaMismatchError,
+        SchemaVersionError,
+        StorageError,
+        TrackingError,
+        ValidationError,
+        VersionNotFoundError,
+    )
+    from .instance import connect, disconnect, init
+    from .lineage.tracking import finish, track, tracked
+    from .registries import (
+        Dataset,
+        Feature,
+        FeatureSet,
+        File,
+        Modality,
+        Run,
+        Storage,
+        Transform,
+        ULabel,
+        User,
+    )
 
 
 def __getattr__(name: str) -> Any:
@@ -62,7 +112,7 @@ def __getattr__(name: str) -> Any:
     if module is None:
         if name.startswith("_"):
             raise AttributeError(f"module 'lakecat' has no attribute {name!r}")
-        try:  # submodules: lakecat.lineage, lakecat.tracking, …
+        try:  # submodules: lakecat.lineage, lakecat.lineage.tracking, …
             return import_module(f"lakecat.{name}")
         except ModuleNotFoundError:
             raise AttributeError(f"module 'lakecat' has no attribute {name!r}") from None

@@ -10,7 +10,6 @@ messages go there instead and nothing is printed twice.
 from __future__ import annotations
 
 import logging
-import os
 import sys
 
 LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING,
@@ -52,6 +51,7 @@ def configure() -> logging.Logger:
     logger = logging.getLogger("lakecat")
     if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
         logger.addHandler(_StderrHandler())
-        name = os.environ.get("LAKECAT_VERBOSITY", "info")
-        logger.setLevel(LEVELS.get(name.lower(), logging.INFO))
+        from .config import config
+
+        logger.setLevel(LEVELS.get(config().verbosity, logging.INFO))
     return logger

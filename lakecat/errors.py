@@ -1,4 +1,10 @@
-"""lakecat's typed errors (one hierarchy for every layer; see catalog_sql.errors)."""
+"""Every error lakecat raises on purpose, in one place.
+
+All derive from :class:`LakecatError` and from the builtin they resemble, so both
+``except LakecatError`` and ``except ValueError`` (or ``LookupError``…) work. The base
+classes live in :mod:`catalog_sql.errors` (the SQL layer raises them too); the
+domain's own subclasses are defined here.
+"""
 
 from catalog_sql.errors import (
     CatalogError,
@@ -15,17 +21,60 @@ from catalog_sql.errors import (
     ValidationError,
 )
 
+
+class MissingDependencyError(ValidationError, ImportError):
+    """An optional package is missing (a format's library, matplotlib for PNG); the
+    message names the extra to install."""
+
+
+class StorageError(LakecatError, OSError):
+    """Storage could not be read or written (unreachable URL, S3 down or without
+    credentials, permission denied, disk full); the message names the place."""
+
+
+class InvalidKeyError(ValidationError):
+    """A storage key that is absolute, escapes the root, or is otherwise unsafe."""
+
+
+class DatasetExistsError(IntegrityError):
+    """Saving a new dataset under a name that is taken."""
+
+
+class SchemaMismatchError(ValidationError):
+    """Appended data does not have the dataset's columns and types."""
+
+
+class VersionNotFoundError(NotFoundError):
+    """A dataset version that does not exist."""
+
+
+class ReadOnlyQueryError(ValidationError):
+    """``Dataset.query`` was given SQL that is not a single SELECT."""
+
+
+class TrackingError(LakecatError, RuntimeError):
+    """track() / finish() used where they cannot work (no file, no active run)."""
+
+
 __all__ = [
     "CatalogError",
     "CatalogLockedError",
     "ConflictError",
+    "DatasetExistsError",
     "DuplicateError",
     "FieldError",
     "InstanceError",
     "IntegrityError",
+    "InvalidKeyError",
     "LakecatError",
+    "MissingDependencyError",
     "MultipleResultsError",
     "NotFoundError",
+    "ReadOnlyQueryError",
+    "SchemaMismatchError",
     "SchemaVersionError",
+    "StorageError",
+    "TrackingError",
     "ValidationError",
+    "VersionNotFoundError",
 ]

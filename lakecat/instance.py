@@ -6,7 +6,6 @@ instance by name and which one is current, so the next process and the CLI find 
 
 from __future__ import annotations
 
-import getpass
 import json
 import logging
 import os
@@ -22,17 +21,20 @@ from catalog_sql.backends import Backend
 from catalog_sql.compiler import Compiler
 from catalog_sql.errors import InstanceError, SchemaVersionError
 
+from .config import config as env_config
+
 logger = logging.getLogger("lakecat")
 
 CONFIG_DIR = ".lakecat"
 CONFIG_FILE = "instance.json"
 CATALOG_FILE = "catalog.duckdb"
 _NAME = re.compile(r"[^a-z0-9_]+")
+MAX_NAME = 63  # PostgreSQL's identifier limit
 
 
 def home() -> Path:
     """The settings directory (``$LAKECAT_HOME`` or ``~/.lakecat``)."""
-    return Path(os.environ.get("LAKECAT_HOME") or Path.home() / ".lakecat")
+    return env_config().home
 
 
 def _is_remote(storage: str) -> bool:
@@ -82,9 +84,9 @@ class Instance:
 
     @property
     def storage_root(self):
-        """The instance's :class:`~lakecat.storage.StorageRoot`."""
+        """The instance's :class:`~lakecat.files.storage.StorageRoot`."""
         if self._storage_root is None:
-            from .storage import StorageRoot
+            from .files.storage import StorageRoot
 
             self._storage_root = StorageRoot(self.config.storage, self.config.storage_options)
         return self._storage_root
@@ -97,7 +99,7 @@ class Instance:
     @property
     def compiler(self) -> Compiler:
         """The query compiler for this back end (rebuilt when registries change)."""
-        from .record import schema
+        from .core.catalog import schema
 
         current = schema()
         if self._compiler is None or self._schema_token is not current:
@@ -111,7 +113,9 @@ class Instance:
 
     def info(self) -> dict[str, Any]:
         """What ``lakecat info`` prints."""
-        from .registries import User
+        from .core.catalog import registry_class
+
+        User = registry_class("User")
 
         user = User.get(id=self.user_id).handle if self.user_id else None
         return {
@@ -155,15 +159,14 @@ def _configure_sql_cache() -> None:
     from catalog_sql import sqlcache
 
     from . import __version__
-    from .record import schema
+    from .core.catalog import schema
 
     tables = sorted(
         (t.name, tuple(t.columns.items()), tuple(sorted(t.relations.items())))
         for t in schema().tables.values()
     )
     fingerprint = f"{__version__}|{sqlglot.__version__}|{tables!r}"
-    sqlcache.configure(None if os.environ.get("LAKECAT_NO_SQL_CACHE") else home() / "cache",
-                       fingerprint)  # fmt: skip
+    sqlcache.configure(home() / "cache" if env_config().sql_cache else None, fingerprint)
 
 
 def _make_backend(config: InstanceConfig, path: Path, create: bool) -> Backend:
@@ -174,8 +177,7 @@ def _make_backend(config: InstanceConfig, path: Path, create: bool) -> Backend:
         return PostgresBackend(config.db, schema=config.schema or "public")
     from catalog_sql.backends import DuckDBBackend
 
-    timeout = float(os.environ.get("LAKECAT_LOCK_TIMEOUT", "60"))
-    return DuckDBBackend(path / CATALOG_FILE, create=create, lock_timeout=timeout)
+    return DuckDBBackend(path / CATALOG_FILE, create=create, lock_timeout=env_config().lock_timeout)
 
 
 def init(
@@ -203,7 +205,13 @@ def init(
     if db is not None and not db.startswith(("postgresql://", "postgres://")):
         raise InstanceError(f"db must be a postgresql:// URL, got {db!r}.")
     storage = str(storage)
+    _check_storage(storage)
     name = _slug(name or Path(storage.rstrip("/")).name)
+    if len(name) > MAX_NAME:
+        raise InstanceError(
+            f"The instance name has {len(name)} characters; use at most {MAX_NAME} (it names "
+            f"a Postgres schema and a settings folder): pass name=... / --name."
+        )
     if not _is_remote(storage):
         storage = str(Path(storage).expanduser().resolve())
     path = _instance_dir(storage, name)
@@ -226,6 +234,26 @@ def init(
     return _create(config, path)
 
 
+def _check_storage(storage: str) -> None:
+    """Refuse storage that names no place: an empty path, or a URL without a bucket.
+
+    Examples:
+        >>> _check_storage("s3://")
+        Traceback (most recent call last):
+        ...
+        catalog_sql.errors.InstanceError: storage 's3://' names no bucket: use s3://BUCKET or s3://BUCKET/PREFIX.
+    """  # noqa: E501
+    if not storage.strip():
+        raise InstanceError("storage is empty: pass a folder or a URL such as s3://bucket/lab.")
+    if _is_remote(storage):
+        scheme, _, rest = storage.partition("://")
+        if not rest.strip("/"):
+            raise InstanceError(
+                f"storage {storage!r} names no bucket: use {scheme}://BUCKET or "
+                f"{scheme}://BUCKET/PREFIX."
+            )
+
+
 def _create(config: InstanceConfig, path: Path) -> Instance:
     path.mkdir(parents=True, exist_ok=True)
     if not _is_remote(config.storage):
@@ -244,10 +272,7 @@ def _create(config: InstanceConfig, path: Path) -> Instance:
 
 
 def _prepare(backend: Backend) -> None:
-    if backend.name == "postgres":
-        backend.native(  # type: ignore[attr-defined]
-            "CREATE EXTENSION IF NOT EXISTS fuzzystrmatch SCHEMA public"
-        )
+    backend.prepare()
 
 
 def connect(instance: str | os.PathLike | None = None) -> Instance:
@@ -367,9 +392,11 @@ def _remember(instance: Instance) -> None:
 
 def _ensure_identity(instance: Instance) -> None:
     """Find or create the User and Storage records for this process."""
-    from .registries import Storage, User
+    from .core.catalog import registry_class
 
-    handle = os.environ.get("LAKECAT_USER") or getpass.getuser()
+    Storage, User = registry_class("Storage"), registry_class("User")
+
+    handle = env_config().user
     user = User.filter(handle=handle).one_or_none()
     if user is None:
         user = User(handle=handle, name=handle).save()

@@ -1,13 +1,12 @@
 """The core registries, modelled on LaminDB's seed-era schema.
 
-Each is an ordinary :class:`~lakecat.record.Record` subclass: nothing here is special-
+Each is an ordinary :class:`~lakecat.core.record.Record` subclass: nothing here is special-
 cased elsewhere. Their tables are created by ``catalog_sql/migrations/core``.
 """
 
 from __future__ import annotations
 
-from .datasets import DatasetMixin
-from .fields import (
+from .core.fields import (
     BooleanField,
     CharField,
     DateTimeField,
@@ -17,9 +16,11 @@ from .fields import (
     ManyToMany,
     TextField,
 )
-from .files import FileMixin
-from .record import Record
-from .tracking import TransformMixin
+from .core.record import Record
+from .datasets.dataset import DatasetMixin
+from .files.file import FileMixin
+from .lineage.graph import LineageMixin
+from .lineage.tracking import TransformMixin
 
 
 class User(Record, uid_length=8, name_field="handle", search_fields=("handle", "name"),
@@ -41,7 +42,11 @@ class Storage(Record, uid_length=12, name_field="root", search_fields=("root", "
 
 
 class Transform(
-    TransformMixin, Record, uid_length=14, search_fields=("name", "short_name", "description")
+    TransformMixin,
+    LineageMixin,
+    Record,
+    uid_length=14,
+    search_fields=("name", "short_name", "description"),
 ):
     """A piece of code or a pipeline step that turns inputs into outputs."""
 
@@ -58,7 +63,7 @@ class Transform(
     is_latest = BooleanField()
 
 
-class Run(Record, uid_length=20, search_fields=("name", "uid"), updated_at=False):
+class Run(LineageMixin, Record, uid_length=20, search_fields=("name", "uid"), updated_at=False):
     """One execution of a Transform."""
 
     transform = ForeignKey("Transform", related_name="runs")
@@ -84,7 +89,12 @@ class Run(Record, uid_length=20, search_fields=("name", "uid"), updated_at=False
 
 
 class File(
-    FileMixin, Record, uid_length=20, search_fields=("key", "description"), dedupe_field="hash"
+    FileMixin,
+    LineageMixin,
+    Record,
+    uid_length=20,
+    search_fields=("key", "description"),
+    dedupe_field="hash",
 ):
     """An immutable blob in storage, identified by its content hash.
 
@@ -125,7 +135,9 @@ class File(
     )  # fmt: skip
 
 
-class Dataset(DatasetMixin, Record, uid_length=20, search_fields=("name", "description")):
+class Dataset(
+    DatasetMixin, LineageMixin, Record, uid_length=20, search_fields=("name", "description")
+):
     """A versioned table (Delta or Parquet) or a collection of files.
 
     ``Dataset(df, name=…)``; see :mod:`lakecat.datasets`.

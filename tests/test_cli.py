@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import lakecat as lc
 from lakecat.cli import cli
+from tests.conftest import postgres_xfail
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -19,14 +21,9 @@ def run(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(["lakecat", *args], capture_output=True, text=True, timeout=120)
 
 
-def test_executable_main_flow(tmp_path, backend_name):
+def test_executable_main_flow(tmp_path, make_instance):
     store = tmp_path / "store"
-    extra = []
-    if backend_name == "postgres":
-        from tests.conftest import _postgres_or_skip
-
-        extra = ["--db", _postgres_or_skip(), "--name", f"cli_{tmp_path.name[-8:].lower()}"]
-    out = run("init", "--storage", str(store), *extra)
+    out = run("init", "--storage", str(store), *make_instance.cli_args())
     assert out.returncode == 0, out.stderr
     from catalog_sql.migrations import discover
 
@@ -55,17 +52,12 @@ def test_executable_main_flow(tmp_path, backend_name):
     uid = versions[-1]["uid"]
     shown = run("show", uid)
     assert "cell-qc" in shown.stdout and "APPEND" in shown.stdout, shown.stderr
-    if backend_name == "postgres":
-        from lakecat.instance import connect
-
-        inst = connect(str(store))
-        inst.backend.native(f'DROP SCHEMA IF EXISTS "{inst.config.schema}" CASCADE')
 
 
-def test_runner_commands(tmp_path):
+def test_runner_commands(tmp_path, make_instance):
     runner = CliRunner()
     store = str(tmp_path / "s")
-    result = runner.invoke(cli, ["init", "--storage", store])
+    result = runner.invoke(cli, ["init", "--storage", store, *make_instance.cli_args()])
     assert result.exit_code == 0, result.output
     import lakecat as lc
 
@@ -94,7 +86,7 @@ def test_runner_commands(tmp_path):
     assert result.exit_code == 1 and "KEY=VALUE" in result.output
 
 
-def test_demo_runs(tmp_path):
+def test_demo_runs(tmp_path):  # DuckDB only: `lakecat demo` always builds an embedded catalog
     result = CliRunner().invoke(cli, ["demo", "--path", str(tmp_path / "demo")])
     assert result.exit_code == 0, result.output
     assert "experiment" in result.output and "SELECT" in result.output
@@ -120,9 +112,10 @@ def test_every_command_has_help_and_is_in_readme(words):
     assert re.search(rf"lakecat {' '.join(words)}\b", README.read_text()), words
 
 
-def test_dataset_and_sql_errors(tmp_path):
+def test_dataset_and_sql_errors(tmp_path, make_instance):
     runner = CliRunner()
-    runner.invoke(cli, ["init", "--storage", str(tmp_path / "s")])
+    init = runner.invoke(cli, ["init", "--storage", str(tmp_path / "s"), *make_instance.cli_args()])
+    assert init.exit_code == 0, init.output
     data = tmp_path / "d.tsv"
     data.write_text("a\tb\n1\tx\n")
     ok = runner.invoke(cli, ["dataset", "create", "t", str(data), "--format", "parquet"])
@@ -148,15 +141,33 @@ def test_dataset_and_sql_errors(tmp_path):
     assert bad_out.exit_code == 1 and ".parquet or .csv" in bad_out.output
     no_version = runner.invoke(cli, ["dataset", "show", "t", "--version", "9"])
     assert no_version.exit_code == 1 and "available: [0, 1, 2]" in no_version.output
-    result = runner.invoke(cli, ["sql", "SELECT count(*) AS n FROM ds_t", "--format", "csv"])
-    assert result.output.split() == ["n", "3"]
+    result = runner.invoke(
+        cli, ["sql", "SELECT count(*) AS n FROM dataset WHERE name = 't'", "--format", "csv"]
+    )
+    assert result.output.split() == ["n", "3"]  # one catalog row per version
     broken = runner.invoke(cli, ["sql", "SELEC 1"])
     assert broken.exit_code == 1 and broken.output.startswith("Error: SQL error: Parser Error")
 
 
-def test_file_commands(tmp_path):
+@postgres_xfail(
+    "dataset views (ds_<name>) are only created in the embedded catalog "
+    "(datasets._refresh_view returns early on other back ends), so SQL cannot name ds_t"
+)
+def test_sql_reads_dataset_views(tmp_path, make_instance):
     runner = CliRunner()
-    assert runner.invoke(cli, ["init", "--storage", str(tmp_path / "s")]).exit_code == 0
+    init = runner.invoke(cli, ["init", "--storage", str(tmp_path / "s"), *make_instance.cli_args()])
+    assert init.exit_code == 0, init.output
+    data = tmp_path / "d.csv"
+    data.write_text("a,b\n1,x\n2,y\n")
+    assert runner.invoke(cli, ["dataset", "create", "t", str(data)]).exit_code == 0
+    result = runner.invoke(cli, ["sql", "SELECT count(*) AS n FROM ds_t", "--format", "csv"])
+    assert result.output.split() == ["n", "2"], result.output
+
+
+def test_file_commands(tmp_path, make_instance):
+    runner = CliRunner()
+    init = runner.invoke(cli, ["init", "--storage", str(tmp_path / "s"), *make_instance.cli_args()])
+    assert init.exit_code == 0, init.output
     src = tmp_path / "results"
     (src / "sub").mkdir(parents=True)
     (src / "a.csv").write_text("x\n1\n")
@@ -192,14 +203,9 @@ def test_file_commands(tmp_path):
     assert bad.exit_code == 1 and "No record with uid" in bad.output
 
 
-def test_sql_shell_and_verbose(tmp_path, backend_name):
+def test_sql_shell_and_verbose(tmp_path, make_instance):
     store = tmp_path / "shell"
-    extra = []
-    if backend_name == "postgres":
-        from tests.conftest import _postgres_or_skip
-
-        extra = ["--db", _postgres_or_skip(), "--name", f"sh_{tmp_path.name[-8:].lower()}"]
-    assert run("init", "--storage", str(store), *extra).returncode == 0
+    assert run("init", "--storage", str(store), *make_instance.cli_args("sh")).returncode == 0
     shell = subprocess.run(["lakecat", "sql"], input="SELECT count(*) AS users FROM \"user\";\n",
                            capture_output=True, text=True, timeout=60)  # fmt: skip
     assert shell.returncode == 0, shell.stderr
@@ -208,20 +214,16 @@ def test_sql_shell_and_verbose(tmp_path, backend_name):
     assert (
         verbose.returncode == 1 and "Traceback" in verbose.stderr and "FieldError" in verbose.stderr
     )
-    if backend_name == "postgres":
-        from lakecat.instance import connect
-
-        inst = connect(str(store))
-        inst.backend.native(f'DROP SCHEMA IF EXISTS "{inst.config.schema}" CASCADE')
 
 
-def test_lineage_command(tmp_path):
+def test_lineage_command(tmp_path, make_instance):
     import pandas as pd
 
     import lakecat as lc
 
     runner = CliRunner()
-    runner.invoke(cli, ["init", "--storage", str(tmp_path / "s")])
+    init = runner.invoke(cli, ["init", "--storage", str(tmp_path / "s"), *make_instance.cli_args()])
+    assert init.exit_code == 0, init.output
     lc.track(transform=lc.Transform(name="make table", type="pipeline"))
     f = lc.File(pd.DataFrame({"a": [1]}), key="made.parquet").save()
     lc.finish()
@@ -234,11 +236,12 @@ def test_lineage_command(tmp_path):
     assert missing.exit_code == 1 and "No record with uid" in missing.output
 
 
-def test_filter_values_take_the_field_type(tmp_path):
+def test_filter_values_take_the_field_type(tmp_path, make_instance):
     import lakecat as lc
 
     runner = CliRunner()
-    runner.invoke(cli, ["init", "--storage", str(tmp_path / "s")])
+    init = runner.invoke(cli, ["init", "--storage", str(tmp_path / "s"), *make_instance.cli_args()])
+    assert init.exit_code == 0, init.output
     lc.save([lc.ULabel(name="2024"), lc.ULabel(name="other")])
     ids = [r.id for r in lc.ULabel.filter().order_by("id")]
     by_name = runner.invoke(cli, ["ls", "ulabel", "--filter", "name=2024", "--format", "csv"])
@@ -249,3 +252,18 @@ def test_filter_values_take_the_field_type(tmp_path):
     assert len(json.loads(listed.output)) == 2
     bad = runner.invoke(cli, ["ls", "file", "--filter", "size__gt=big"])
     assert bad.exit_code == 1 and "not a number" in bad.output
+
+
+def test_sql_runs_one_read_only_statement_unless_write(instance):
+    runner = CliRunner()
+    lc.ULabel(name="kept").save()
+    chained = runner.invoke(cli, ["sql", 'SELECT 1; DELETE FROM "ulabel"'])
+    assert chained.exit_code == 1 and "one statement at a time" in chained.output
+    write = runner.invoke(cli, ["sql", 'DELETE FROM "ulabel"'])
+    assert write.exit_code == 1 and "--write" in write.output
+    assert lc.ULabel.filter(name="kept").exists()  # before: deleted, exit 0
+    allowed = runner.invoke(
+        cli, ["sql", "--write", "UPDATE ulabel SET description = 'd' WHERE name = 'kept'"]
+    )
+    assert allowed.exit_code == 0, allowed.output
+    assert lc.ULabel.get(name="kept").description == "d"

@@ -215,8 +215,8 @@ def test_show_names_related_records(tracked):
 
 
 def test_show_works_for_every_registry(tracked):
-    from lakecat.features import feature_set_for
-    from lakecat.record import registries
+    from lakecat.core.catalog import registries
+    from lakecat.files.features import feature_set_for
 
     feature_set_for([("a", "int64")], name="cols")
     lc.Modality(name="RNA").save()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from catalog_sql.compiler import Compiler, Target
 from catalog_sql.query import Q
-from lakecat.record import schema
+from lakecat.core.catalog import schema
 
 
 def compile_(dialect: str, where: Q, **kw):

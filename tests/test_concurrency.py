@@ -24,6 +24,8 @@ def _spawn(root, worker: str, n: int, env) -> subprocess.Popen:
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
 
 
+# DuckDB only: these are about the embedded catalog's file lock (Postgres writers share a
+# server; test_versions.py runs concurrent writers on both back ends).
 def test_four_processes_save_500_each(tmp_path, monkeypatch):
     import os
 
@@ -43,7 +45,7 @@ def test_four_processes_save_500_each(tmp_path, monkeypatch):
     assert len({r.uid for r in lc.ULabel.filter().list()}) == 2000
 
 
-def test_reader_waits_for_busy_writer_then_gets_in(tmp_path):
+def test_reader_waits_for_busy_writer_then_gets_in(tmp_path):  # DuckDB only: the file lock
     """A notebook-like holder releases the file when idle; a second process gets in."""
     import os
 
@@ -63,7 +65,7 @@ def test_reader_waits_for_busy_writer_then_gets_in(tmp_path):
     assert lc.ULabel.filter().count() == 1  # and we can still use it afterwards
 
 
-def test_lock_timeout_is_a_typed_error(tmp_path):
+def test_lock_timeout_is_a_typed_error(tmp_path):  # DuckDB only: the file lock
     import os
 
     root = tmp_path / "held"

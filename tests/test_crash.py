@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 import lakecat as lc
-from lakecat.maintenance import gc
+from lakecat.files.maintenance import gc
 
 WRITER = """
 import os, sys, lakecat as lc
@@ -36,9 +36,8 @@ def _check_invariant(root) -> int:
     return len(files)
 
 
-def test_kill_dash_nine_while_saving(tmp_path):
-    root = tmp_path / "crashy"
-    lc.init(storage=str(root))
+def test_kill_dash_nine_while_saving(tmp_path, make_instance):
+    root = make_instance.root(make_instance(tmp_path / "crashy"))
     lc.disconnect()
     work = tmp_path / "src"
     work.mkdir()

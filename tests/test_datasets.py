@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import subprocess
-import uuid
 
+import duckdb
 import pandas as pd
 import pytest
 
 import lakecat as lc
-from lakecat.datasets import (
+from lakecat.errors import (
     DatasetExistsError,
     ReadOnlyQueryError,
     SchemaMismatchError,
     VersionNotFoundError,
 )
+from tests.conftest import postgres_xfail
 
 CELLS = pd.DataFrame({"cell_type": ["T", "B", "T"], "n_genes": [10, 20, 30]})
 MORE = pd.DataFrame({"cell_type": ["NK"], "n_genes": [5]})
@@ -71,7 +72,7 @@ def test_bad_input(instance):
     for sql in ["DELETE FROM ulabel", "SELECT 1; DROP TABLE ulabel", "CREATE TABLE x AS SELECT 1"]:
         with pytest.raises(ReadOnlyQueryError):
             ds.query(sql)
-    assert lc.ULabel.filter().count() == 0 and instance.backend.table_names()
+    assert lc.ULabel.filter().count() == 0 and "ulabel" in instance.backend.table_names()
     with pytest.raises(lc.ValidationError, match="DataFrame"):
         lc.Dataset({"a": 1}, name="bad")
     with pytest.raises(lc.ValidationError, match="format"):
@@ -102,7 +103,7 @@ def test_dataset_of_files(instance, tmp_path):
         lc.Dataset([lc.File(csv).save()], name="bad")
 
 
-def test_independent_readers_agree(duck_instance):
+def test_independent_readers_agree(instance):
     import polars as pl
     from deltalake import DeltaTable
 
@@ -129,7 +130,7 @@ def test_independent_readers_agree(duck_instance):
     } == {"_delta_log"}
 
 
-def test_duckdb_shell_reads_views(duck_instance):
+def test_duckdb_shell_reads_views(duck_instance):  # DuckDB only: opens the .duckdb file itself
     """The README's shell session: registries and datasets by name, offline."""
     lc.ULabel(name="T cell").save()
     lc.Dataset(CELLS, name="cell-qc").save()
@@ -142,13 +143,9 @@ def test_duckdb_shell_reads_views(duck_instance):
     assert out.stdout.splitlines() == ["n", "3", "name", "T cell"]
 
 
-def test_s3_delta_dataset(s3_bucket, backend_name):
-    from tests.conftest import _postgres_or_skip
-
+def test_s3_delta_dataset(s3_bucket, make_instance):
     url, options = s3_bucket
-    db = _postgres_or_skip() if backend_name == "postgres" else None
-    name = f"s3lake_{uuid.uuid4().hex[:8]}"
-    inst = lc.init(storage=f"{url}/lake", name=name, db=db, storage_options=options)
+    make_instance(f"{url}/lake", name=make_instance.new_name("s3lake"), storage_options=options)
     ds = lc.Dataset(CELLS, name="remote").save()
     v1 = ds.append(MORE)
     assert ds.path.startswith(url)
@@ -157,11 +154,9 @@ def test_s3_delta_dataset(s3_bucket, backend_name):
     assert ds.query("SELECT sum(n_genes) AS s FROM self")["s"][0] == 60
     parquet = lc.Dataset(CELLS, name="remote-parquet", format="parquet").save()
     assert parquet.append(MORE).load().shape == (4, 2)
-    if db:
-        inst.backend.native(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
 
 
-def test_latest_version_seen_after_another_process_appends(duck_instance):
+def test_latest_version_seen_after_another_process_appends(instance, make_instance):
     """Another process appends: the latest is seen at once, old records keep their rows."""
     ds = lc.Dataset(CELLS, name="shared").save()
     assert ds.query("SELECT count(*) AS n FROM self")["n"][0] == 3
@@ -170,17 +165,17 @@ def test_latest_version_seen_after_another_process_appends(duck_instance):
         "lc.connect(sys.argv[1])\n"
         "lc.Dataset.latest('shared').append(pd.DataFrame({'cell_type': ['NK'], 'n_genes': [5]}))\n"
     )
-    root = str(duck_instance.path.parent)
+    root = make_instance.root(instance)
     out = subprocess.run(["python", "-c", code, root], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert lc.Dataset.latest("shared").query("SELECT count(*) AS n FROM self")["n"][0] == 4
     assert ds.query("SELECT count(*) AS n FROM self")["n"][0] == 3  # version 0 stays version 0
 
 
-def test_failed_catalog_write_restores_the_delta_table(duck_instance, monkeypatch):
+def test_failed_catalog_write_restores_the_delta_table(instance, monkeypatch):
     import deltalake
 
-    from lakecat import datasets
+    from lakecat.datasets import dataset as datasets
 
     ds = lc.Dataset(CELLS, name="fragile").save()
 
@@ -209,15 +204,20 @@ def test_query_accepts_comments_ctes_and_its_own_self(instance):
         ds.query("SELECT no_such_column FROM self")
 
 
-def test_colliding_view_names_stay_apart(duck_instance):
+@postgres_xfail(
+    "dataset views (ds_<name>) are only created in the embedded catalog "
+    "(datasets._refresh_view returns early on other back ends)",
+    raises=duckdb.CatalogException,
+)
+def test_colliding_view_names_stay_apart(instance):
     first = lc.Dataset(CELLS, name="cell-qc").save()
     second = lc.Dataset(MORE, name="cell qc").save()
     root = second.id
-    with duck_instance.backend.session() as con:
+    with instance.backend.session() as con:
         assert con.execute("SELECT count(*) FROM ds_cell_qc").fetchone()[0] == 3
         assert con.execute(f"SELECT count(*) FROM ds_cell_qc_{root}").fetchone()[0] == 1
     first.append(MORE)
-    with duck_instance.backend.session() as con:
+    with instance.backend.session() as con:
         assert con.execute("SELECT count(*) FROM ds_cell_qc").fetchone()[0] == 4
 
 

@@ -3,8 +3,6 @@ catalog back ends."""
 
 from __future__ import annotations
 
-import uuid
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,21 +11,14 @@ import lakecat as lc
 
 
 @pytest.fixture(params=["local", "s3"])
-def storage_instance(request, backend_name, tmp_path):
+def storage_instance(request, make_instance, tmp_path):
     """An instance on local or S3 storage, with a DuckDB or Postgres catalog."""
-    from tests.conftest import _postgres_or_skip
-
-    name = f"f_{uuid.uuid4().hex[:10]}"
-    db = _postgres_or_skip() if backend_name == "postgres" else None
     if request.param == "local":
         storage, options = str(tmp_path / "store"), None
     else:
         url, options = request.getfixturevalue("s3_bucket")
         storage = f"{url}/lab"
-    inst = lc.init(storage=storage, db=db, name=name, storage_options=options)
-    yield inst
-    if db:
-        inst.backend.native(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+    return make_instance(storage, name=make_instance.new_name("f"), storage_options=options)
 
 
 def _anndata():

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import lakecat as lc
-from lakecat.storage import InvalidKeyError
+from lakecat.errors import InvalidKeyError
 
 
 @pytest.fixture
@@ -112,7 +112,7 @@ def test_corrupted_blob_raises_integrity_error(instance, csv_file):
 
 
 def test_delete_removes_blob_and_gc_finds_orphans(instance, csv_file, tmp_path):
-    from lakecat.maintenance import gc
+    from lakecat.files.maintenance import gc
 
     f = lc.File(csv_file).save()
     path = blob_path(f)
@@ -137,7 +137,7 @@ def test_folder_hash_is_deterministic(instance, tmp_path):
     f = lc.File(folder).save()
     assert f.hash_type == "blake3-dir" and f.n_objects == 2 and f.size == 2
     assert sorted(os.listdir(blob_path(f))) == ["a", "sub"]
-    from lakecat.storage import StorageRoot
+    from lakecat.files.storage import StorageRoot
 
     assert StorageRoot(str(tmp_path)).digest("arr.zarr").hash == f.hash
 
@@ -155,9 +155,9 @@ def test_bulk_save_of_many_small_files(instance, tmp_path):
     assert lc.File.filter().count() == 200
 
 
-def test_s3_storage_round_trip(s3_bucket, tmp_path, csv_file):
+def test_s3_storage_round_trip(s3_bucket, make_instance, csv_file):
     url, options = s3_bucket
-    lc.init(storage=f"{url}/lab", name="s3lab", storage_options=options)
+    make_instance(f"{url}/lab", name=make_instance.new_name("s3lab"), storage_options=options)
     f = lc.File(csv_file, key="raw/counts.csv").save()
     assert f.path == f"{url}/lab/.lakecat/objects/{f.uid}.csv"
     staged = f.stage()
@@ -210,7 +210,7 @@ def test_features_from_anndata(instance):
 def test_progress_bar_only_on_a_terminal():
     import io
 
-    from lakecat.progress import THRESHOLD, transfer_bar
+    from lakecat.files.progress import THRESHOLD, transfer_bar
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
@@ -232,7 +232,7 @@ def test_large_file_one_pass_hash_and_copy(instance, tmp_path):
     writer-thread path (S3 multipart); both must store exact bytes and the full hash."""
     import blake3
 
-    from lakecat.storage import CHUNK
+    from lakecat.files.storage import CHUNK
 
     path = tmp_path / "big.bin"
     path.write_bytes(os.urandom(CHUNK * 2 + 12345))
@@ -242,13 +242,13 @@ def test_large_file_one_pass_hash_and_copy(instance, tmp_path):
     assert blob_path(f).read_bytes() == path.read_bytes()
 
 
-def test_large_file_on_s3(s3_bucket, tmp_path):
+def test_large_file_on_s3(s3_bucket, make_instance, tmp_path):
     import blake3
 
-    from lakecat.storage import CHUNK
+    from lakecat.files.storage import CHUNK
 
     url, options = s3_bucket
-    lc.init(storage=f"{url}/big", name="s3big", storage_options=options)
+    make_instance(f"{url}/big", name=make_instance.new_name("s3big"), storage_options=options)
     path = tmp_path / "big.bin"
     path.write_bytes(os.urandom(CHUNK + 999))
     f = lc.File(path).save()
@@ -273,3 +273,27 @@ def test_failed_saves_leave_no_blob_and_can_be_retried(instance, csv_file):
     with pytest.raises(lc.ValidationError, match="saved File"):
         lc.File(csv_file, is_new_version_of=lc.File(pd.DataFrame({"x": [1]}))).save()
     assert not objects.exists() or not any(objects.iterdir())
+
+
+def test_a_flipped_byte_with_its_mtime_restored_is_caught(instance, csv_file):
+    f = lc.File(csv_file).save()
+    path = blob_path(f)
+    assert f.stage() == path  # verified once in this process
+    before = path.stat()
+    data = bytearray(path.read_bytes())
+    data[0] ^= 0x01
+    path.write_bytes(bytes(data))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # hide the change
+    assert path.stat().st_size == before.st_size
+    with pytest.raises(lc.IntegrityError, match="no longer match"):
+        f.stage()  # before: the corrupted file was returned
+
+
+def test_odd_sources_are_refused(instance, tmp_path):
+    with pytest.raises(lc.ValidationError, match="the path is empty"):
+        lc.File("")  # before: registered the working directory
+    with pytest.raises(lc.ValidationError, match="holds a lakecat instance"):
+        lc.File(instance.config.storage)  # before: the root itself, .lakecat/ included
+    with pytest.raises(lc.InstanceError, match="names no bucket"):
+        lc.init(storage="s3://")  # before: an instance named "s3"
+    assert lc.File.filter().count() == 0

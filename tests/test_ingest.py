@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 import lakecat as lc
 from lakecat.cli import cli
-from lakecat.ingest import ingest
+from lakecat.files.ingest import ingest
 
 
 def _tree(root, files: dict[str, str]):

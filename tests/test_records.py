@@ -99,6 +99,18 @@ def test_q_objects(labels):
     assert lc.ULabel.filter().exclude(name__icontains="a").count() == 2
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="exclude()/~Q follow SQL three-valued logic: NOT (description = 'x') is NULL for "
+    "a NULL description, so such a row is in neither filter(q) nor exclude(q); exclude() is "
+    "documented as 'drop the records for which all the lookups hold' (and Django's ~Q keeps it)",
+)
+def test_exclude_keeps_rows_where_the_lookup_does_not_hold(instance):
+    lc.save([lc.ULabel(name="a", description="x"), lc.ULabel(name="b")])  # b: no description
+    assert names(lc.ULabel.filter(description="x")) == ["a"]
+    assert names(lc.ULabel.filter().exclude(description="x")) == ["b"]
+
+
 def test_queryset_terminals(labels):
     qs = lc.ULabel.filter(name__icontains="exp").order_by("-name")
     assert [r.name for r in qs] == ["experiment 2", "Experiment"]
@@ -120,7 +132,9 @@ def test_queryset_terminals(labels):
 
 def test_relations(instance):
     transform = lc.Transform(name="qc pipeline", type="pipeline").save()
-    run = lc.Run(transform=transform, status="done", params={"min_genes": 200}).save()
+    started = dt.datetime.now(dt.timezone.utc)
+    run = lc.Run(transform=transform, status="done", params={"min_genes": 200}, started_at=started)
+    run.save()
     f1 = lc.File(pd.DataFrame({"x": [1]}), key="a.parquet", run=run).save()
     f2 = lc.File(pd.DataFrame({"x": [2]}), key="b.parquet").save()
     t_cells, b_cells = lc.ULabel(name="T cell").save(), lc.ULabel(name="B cell").save()
@@ -143,7 +157,10 @@ def test_relations(instance):
     assert transform.runs.one() == run
     f1.ulabels.remove(t_cells)
     assert names(f1.ulabels.all()) == ["B cell"]
-    assert lc.File.filter().order_by("run__started_at", "key").first() is not None
+    # f2 has no run: a NULL sort key comes last, ascending or descending, on both back ends
+    assert lc.File.filter().order_by("run__started_at", "key").first() == f1
+    assert lc.File.filter().order_by("-run__started_at", "key").list() == [f1, f2]
+    assert lc.File.filter().order_by("-key").first() == f2
 
 
 def test_ulabel_parents(instance):
@@ -224,7 +241,7 @@ def test_lookup(instance):
 
 
 def test_registries_match_migrated_tables(instance):
-    from lakecat.record import registries
+    from lakecat.core.catalog import registries
 
     for cls in registries().values():
         table = instance.backend.duck_target.table(cls._meta.table).sql("duckdb")
@@ -249,3 +266,22 @@ def test_json_fields_edited_in_place_are_saved(instance):
     assert lc.Run.get(run.uid).params == {"min_genes": 300, "batch": ["a", "b"]}
     again = lc.Run.get(run.uid)
     assert again._changes() == {}
+
+
+def test_field_error_inside_a_property_is_not_swallowed(duck_instance):
+    class Probe(lc.Record, table="probe_property_error"):
+        name = lc.core.fields.CharField()
+
+        @property
+        def broken(self):
+            return lc.ULabel.filter(nmae="x").count()  # raises FieldError (an AttributeError)
+
+    try:
+        with pytest.raises(lc.FieldError, match="Did you mean 'name'"):
+            Probe(name="x").broken  # noqa: B018 - before: "Probe has no attribute 'broken'"
+        with pytest.raises(AttributeError, match="has no attribute 'nothing'"):
+            Probe(name="x").nothing  # noqa: B018
+    finally:  # other tests walk every registry: forget this one
+        from lakecat.core import catalog
+
+        catalog.unregister(Probe)

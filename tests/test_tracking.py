@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import lakecat as lc
-from lakecat.tracking import TrackingError
+from lakecat.errors import TrackingError
 
 SCRIPT = """
 import sys, lakecat as lc
@@ -33,10 +33,10 @@ def run_script(path, root, extra: str = "") -> subprocess.CompletedProcess:
 
 
 @pytest.fixture
-def shared(instance):
+def shared(instance, make_instance):
     """An instance another process can open, with one raw input file."""
     lc.File(pd.DataFrame({"gene": ["a", "b"]}), key="raw/counts.parquet").save()
-    root = instance.path.parent if instance.config.db is None else instance.name
+    root = make_instance.root(instance)
     lc.disconnect()
     yield root
     lc.connect(root)
@@ -53,10 +53,12 @@ def test_script_is_tracked_with_inputs_and_outputs(shared, tmp_path):
     assert run.transform.name == "qc.py" and run.transform.type == "script"
     assert [f.key for f in run.input_files] == ["raw/counts.parquet"]
     assert run.environment["python"] == sys.version.split()[0]
-    assert run.transform.source_code.load is not None
     assert lc.File.filter(run__transform__name="qc.py").one() == output
     source = run.transform.source_code
-    assert source.stage().read_text().startswith("\nimport sys, lakecat")
+    assert source.stage().read_text() == (tmp_path / "qc.py").read_text()  # the exact script
+    assert source.suffix == ".py" and source.description == "source of qc.py (script)"
+    with pytest.raises(lc.ValidationError, match=r"cannot load \.py files; use \.stage\(\)"):
+        source.load()
 
 
 def test_changed_script_becomes_a_new_version_and_failures_are_recorded(shared, tmp_path):
@@ -75,7 +77,7 @@ def test_changed_script_becomes_a_new_version_and_failures_are_recorded(shared, 
 def test_pipeline_and_function_runs(instance):
     pipeline = lc.Transform(name="nightly ingest", type="pipeline")
     run = lc.track(transform=pipeline, params={"date": "2026-11-28"})
-    assert run.transform.type == "pipeline" and lc.tracking.current_run() == run
+    assert run.transform.type == "pipeline" and lc.lineage.tracking.current_run() == run
     f = lc.File(pd.DataFrame({"x": [1]}), key="nightly.parquet").save()
     assert f.run == run and f.transform_id == run.transform_id
 
@@ -87,7 +89,7 @@ def test_pipeline_and_function_runs(instance):
     inner = lc.Run.filter(transform__type="function").one()
     assert inner.params == {"path": "nightly.parquet", "min_genes": 200}
     assert [x.key for x in inner.input_files] == ["nightly.parquet"]
-    assert lc.tracking.current_run() == run  # the decorated call restored the outer run
+    assert lc.lineage.tracking.current_run() == run  # the decorated call restored the outer run
 
     @lc.tracked(name="boom")
     def boom():
@@ -102,18 +104,18 @@ def test_pipeline_and_function_runs(instance):
         lc.finish()
 
 
-def test_track_without_a_file_says_how_to_name_it(tmp_path):
-    lc.init(storage=str(tmp_path / "s"))
+def test_track_without_a_file_says_how_to_name_it(make_instance):
+    make_instance()
     code = "import lakecat as lc\ntry:\n    lc.track()\nexcept lc.TrackingError as e:\n    print(e)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=60)  # fmt: skip
     assert "lc.track(transform=lc.Transform(name=" in out.stdout, out.stderr
 
 
-def test_notebook_is_tracked(duck_instance, tmp_path):
+def test_notebook_is_tracked(instance, make_instance, tmp_path):
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
-    root = duck_instance.path.parent
+    root = make_instance.root(instance)
     lc.File(pd.DataFrame({"gene": ["a"]}), key="raw/counts.parquet").save()
     lc.disconnect()
     nb = nbformat.v4.new_notebook()

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 import lakecat as lc
 from lakecat.cli import cli
-from lakecat.demo import MARKER, _fresh_folder
+from lakecat.cli.demo import MARKER, _fresh_folder
 from tests.test_tracking import run_script
 
 
@@ -57,21 +57,25 @@ def test_registered_bytes_under_another_key_say_so(instance, caplog):
     assert columns == ["count", "gene"]  # the new record's features reached the existing one
 
 
-def test_info_messages_are_shown_by_default_and_can_be_silenced(tmp_path):
+def test_info_messages_are_shown_by_default_and_can_be_silenced(tmp_path, make_instance):
     code = (
         "import sys, lakecat as lc\n"
-        "lc.init(storage=sys.argv[1])\n"
+        "lc.init(storage=sys.argv[1], db=sys.argv[2] or None, name=sys.argv[3])\n"
         "lc.ULabel(name='liver').save(); lc.ULabel(name='liver').save()\n"
     )
     env = {**os.environ, "LAKECAT_HOME": str(tmp_path / "home")}
     env.pop("LAKECAT_VERBOSITY", None)
-    shown = subprocess.run([sys.executable, "-c", code, str(tmp_path / "a")], env=env,
-                           capture_output=True, text=True, timeout=120)  # fmt: skip
+
+    def init_and_save(storage: str) -> subprocess.CompletedProcess:
+        args = [str(tmp_path / storage), make_instance.db or "", make_instance.new_name(storage)]
+        return subprocess.run([sys.executable, "-c", code, *args], env=env,
+                              capture_output=True, text=True, timeout=120)  # fmt: skip
+
+    shown = init_and_save("a")
     assert shown.returncode == 0, shown.stderr
     assert "• returning existing ULabel 'liver'" in shown.stderr
     env["LAKECAT_VERBOSITY"] = "warning"
-    quiet = subprocess.run([sys.executable, "-c", code, str(tmp_path / "b")], env=env,
-                           capture_output=True, text=True, timeout=120)  # fmt: skip
+    quiet = init_and_save("b")
     assert quiet.returncode == 0 and "returning existing" not in quiet.stderr
 
 
@@ -101,10 +105,10 @@ def test_deleting_a_file_a_dataset_holds_is_refused(instance):
     assert lc.File.filter(uid=part.uid).exists()
 
 
-def test_rerun_with_the_same_output_bytes_links_the_good_run(instance, tmp_path):
+def test_rerun_with_the_same_output_bytes_links_the_good_run(instance, make_instance, tmp_path):
     """A failed run wrote the output; the rerun writes the same bytes and succeeds."""
     lc.File(pd.DataFrame({"gene": ["a", "b"]}), key="raw/counts.parquet").save()
-    root = instance.path.parent if instance.config.db is None else instance.name
+    root = make_instance.root(instance)
     lc.disconnect()
     failed = run_script(tmp_path / "qc.py", root, extra="1 / 0")
     assert failed.returncode != 0

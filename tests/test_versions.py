@@ -206,3 +206,31 @@ def test_concurrent_appends_to_one_dataset(instance):
     assert list(versions["version"]) == list(range(13))
     assert list(versions["rows"]) == list(range(1, 14))
     assert_invariants(lc.Dataset)
+
+
+SAME_FILES = """
+import sys, pandas as pd, lakecat as lc
+lc.connect(sys.argv[1])
+for i in range(10):
+    lc.File(pd.DataFrame({"same": [i]}), key=f"same/{i}.parquet").save()
+print("done")
+"""
+
+
+def test_concurrent_saves_of_the_same_bytes_make_one_record(instance):
+    """4 processes save the same 10 files: 10 records, one per hash (insert-or-get)."""
+    root = instance.path.parent
+    env = {**os.environ, "LAKECAT_LOCK_TIMEOUT": "120"}
+    procs = [
+        subprocess.Popen([sys.executable, "-c", SAME_FILES, str(root)], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, env=env)
+        for _ in range(4)
+    ]  # fmt: skip
+    for proc in procs:
+        _, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err[-2000:]
+    hashes = lc.File.filter(key__startswith="same/").values_list("hash")
+    assert len(hashes) == 10 and len(set(hashes)) == 10  # before (Postgres): 72 rows
+    again = lc.File(pd.DataFrame({"same": [3]}), key="same/3.parquet").save()
+    assert again.key == "same/3.parquet" and again.version == "1"
+    assert_invariants(lc.File)

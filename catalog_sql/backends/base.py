@@ -17,11 +17,30 @@ from ..compiler import Compiled, Target
 BATCH = "_lakecat_batch"
 
 
+#: How RE2 (DuckDB) and Postgres say that a regular expression is not theirs.
+_REGEX_ERRORS = (
+    "invalid perl operator", "invalid repetition size", "invalid escape sequence",
+    "missing argument to repetition", "bad repetition operator", "invalid named capture",
+    "invalid character class", "invalid regular expression", "missing ): ", "missing ]: ",
+)  # fmt: skip
+
+
 def translate(err: Exception) -> Exception:
     """The lakecat error for a database error (message kept, on one line)."""
-    from ..errors import CatalogError, ConflictError, DuplicateError, IntegrityError
+    from ..errors import (
+        CatalogError,
+        ConflictError,
+        DuplicateError,
+        IntegrityError,
+        ValidationError,
+    )
 
     text = " ".join(str(err).split())
+    if any(word in text for word in _REGEX_ERRORS):
+        return ValidationError(
+            f"The database cannot use this regular expression ({text}). DuckDB uses RE2 "
+            f"syntax: no look-around, no back-references."
+        )
     if "Duplicate key" in text or "duplicate key" in text or "violates unique" in text:
         return DuplicateError(f"A record with the same unique value exists: {text}")
     if "could not serialize access" in text or "deadlock detected" in text:
@@ -174,6 +193,20 @@ class Backend(ABC):
         ends, or raise :class:`ConflictError` when another writer has the turn. The
         embedded catalog admits one writing process at a time already."""
         return None  # noqa: B027 - deliberately a no-op by default
+
+    def prepare(self) -> None:
+        """Set up what the catalog needs before the first migration (Postgres: the
+        ``fuzzystrmatch`` extension search uses)."""
+        return None  # noqa: B027 - deliberately a no-op by default
+
+    def session_setup(self) -> list[str]:
+        """DuckDB statements that make the catalog's tables the default ones in a DuckDB
+        session (for user SQL: ``lakecat sql``)."""
+        return []
+
+    def shell_args(self) -> list[str]:
+        """The ``duckdb`` command line that opens this catalog in the DuckDB shell."""
+        raise NotImplementedError
 
     def wait_for_turn(self, table: str | None) -> None:
         """Outside any transaction: wait until the writer holding ``table``'s turn is done."""

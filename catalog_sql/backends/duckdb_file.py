@@ -29,6 +29,8 @@ class DuckDBBackend(Backend):
     #: While this process keeps its connection open no other process can write the file,
     #: so an unchanged ``epoch`` means an unchanged catalog.
     exclusive = True
+    #: Datasets are visible as views (``ds_<name>``) inside the catalog file itself.
+    capabilities = frozenset({"catalog_views"})
 
     def __init__(
         self,
@@ -189,6 +191,9 @@ class DuckDBBackend(Backend):
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
             ).fetchall()
         return {r[0] for r in rows}
+
+    def shell_args(self) -> list[str]:
+        return ["duckdb", str(self.path)]
 
     def describe(self) -> dict[str, str]:
         return {"backend": "duckdb", "catalog": str(self.path)}

@@ -28,7 +28,7 @@ class PostgresBackend(Backend):
     """A catalog whose tables live in one schema of a PostgreSQL database."""
 
     name = "postgres"
-    capabilities = frozenset({"partial_indexes"})
+    capabilities = frozenset({"partial_indexes", "advisory_locks"})
 
     def __init__(self, url: str, *, schema: str = "public") -> None:
         super().__init__()
@@ -109,6 +109,18 @@ class PostgresBackend(Backend):
         sql = f"SELECT pg_advisory_unlock({key}) AS done FROM (SELECT pg_advisory_lock({key})) AS l"
         with self.session() as con:
             con.execute("SELECT * FROM postgres_query(?, ?)", [ALIAS, sql]).fetchall()
+
+    def prepare(self) -> None:
+        """Search ranks by Levenshtein distance: ``fuzzystrmatch`` must exist."""
+        self.native("CREATE EXTENSION IF NOT EXISTS fuzzystrmatch SCHEMA public")
+
+    def session_setup(self) -> list[str]:
+        return [f'USE {ALIAS}."{self.schema}"']
+
+    def shell_args(self) -> list[str]:
+        url = exp.Literal.string(self.url).sql("duckdb")
+        setup = f'ATTACH {url} AS lakecat (TYPE postgres); USE lakecat."{self.schema}";'
+        return ["duckdb", "-cmd", setup]
 
     def _lock_key(self, table: str) -> str:
         return exp.Literal.string(f"lakecat:{self.schema}.{table}").sql("postgres")

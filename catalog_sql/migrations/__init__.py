@@ -72,34 +72,51 @@ def discover(module: str = "core") -> list[Migration]:
 
 def applied(backend: Backend, module: str = "core") -> list[str]:
     """Names of the migrations of ``module`` recorded in the catalog."""
+    return list(recorded(backend, module))
+
+
+def recorded(backend: Backend, module: str = "core") -> dict[str, str]:
+    """``{name: checksum}`` of the migrations of ``module`` recorded in the catalog, in order."""
     if TABLE not in backend.table_names():
-        return []
+        return {}
     dialect = backend.target.dialect
 
     def render() -> str:
         tree = (
-            exp.select(exp.column("name"))
+            exp.select(exp.column("name"), exp.column("checksum"))
             .from_(backend.target.table(TABLE))
             .where(exp.column("module").eq(exp.Placeholder(this="p0")))
             .order_by(exp.Ordered(this=exp.column("name")))
         )
         return tree.sql(dialect)
 
-    sql = sqlcache.get(("applied", backend.target), render)
+    sql = sqlcache.get(("recorded", backend.target), render)
     compiled = Compiled(sql, {"p0": module}, dialect)
-    return [row[0] for row in backend.fetch(compiled)[1]]
+    return {row[0]: row[1] for row in backend.fetch(compiled)[1]}
 
 
 def pending(backend: Backend, module: str = "core") -> list[Migration]:
-    """Migrations not yet applied; raises if the catalog is newer than this code."""
+    """Migrations not yet applied; raises if the catalog is newer than this code, or if an
+    applied migration's file was edited after it was applied (its checksum differs)."""
     known = discover(module)
-    done = applied(backend, module)
+    done = recorded(backend, module)
     unknown = sorted(set(done) - {m.name for m in known})
     if unknown:
         raise SchemaVersionError(
             f"The catalog schema has migration(s) {', '.join(unknown)} that this lakecat "
             f"does not know: it was written by a newer version. Upgrade lakecat "
             f"(pip install -U lakecat)."
+        )
+    edited = [m for m in known if m.name in done and done[m.name] != m.checksum]
+    if edited:
+        details = ", ".join(
+            f"{m.module}/{m.name} (applied {done[m.name]}, shipped {m.checksum})" for m in edited
+        )
+        raise SchemaVersionError(
+            f"Applied migration(s) {details} were edited after they were applied to this "
+            f"catalog: its schema may not match what this lakecat expects. Restore the "
+            f"migration file(s) as they were applied (or install the lakecat release that "
+            f"applied them) and put schema changes in a new migration file."
         )
     return [m for m in known if m.name not in done]
 

@@ -1,0 +1,183 @@
+"""Field declarations for Record classes.
+
+Examples:
+    >>> CharField(unique=True).type
+    'str'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class Field:
+    """A column of a registry table."""
+
+    type = "str"
+
+    def __init__(
+        self,
+        *,
+        null: bool = True,
+        unique: bool = False,
+        index: bool = False,
+        default: Any = None,
+        max_length: int | None = None,
+    ) -> None:
+        self.null = null
+        self.unique = unique
+        self.index = index
+        self.default = default
+        self.max_length = max_length
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @property
+    def column(self) -> str:
+        """The table column that stores this field."""
+        return self.name
+
+
+class CharField(Field):
+    """A string."""
+
+
+class TextField(Field):
+    """A long string."""
+
+
+class IntegerField(Field):
+    """A 64-bit integer."""
+
+    type = "int"
+
+
+class FloatField(Field):
+    """A double-precision number."""
+
+    type = "float"
+
+
+class BooleanField(Field):
+    """True or False."""
+
+    type = "bool"
+
+
+class DateTimeField(Field):
+    """A timezone-aware timestamp (stored in UTC)."""
+
+    type = "datetime"
+
+
+class JSONField(Field):
+    """Any JSON-serialisable value."""
+
+    type = "json"
+
+
+class ForeignKey(Field):
+    """A to-one relation, stored in ``<name>_id``.
+
+    ``to`` is the target registry class or its name; ``related_name`` names the reverse
+    relation on the target (``Transform.runs`` for ``Run.transform``).
+    """
+
+    type = "int"
+
+    def __init__(self, to: str | type, *, related_name: str | None = None, null: bool = True):
+        super().__init__(null=null)
+        self.to = to
+        self.related_name = related_name
+
+    @property
+    def column(self) -> str:
+        return f"{self.name}_id"
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        cache = obj.__dict__.setdefault("_related", {})
+        target_id = obj.__dict__.get(self.column)
+        cached = cache.get(self.name)
+        if cached is not None and cached.id == target_id:
+            return cached
+        if target_id is None:
+            return None
+        record = self.target_class().get(id=target_id)
+        cache[self.name] = record
+        return record
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        cache = obj.__dict__.setdefault("_related", {})
+        if value is None:
+            obj.__dict__[self.column] = None
+            cache.pop(self.name, None)
+            return
+        target = self.target_class()
+        if not isinstance(value, target):
+            from ..errors import ValidationError
+
+            raise ValidationError(
+                f"{self.name} expects a {target.__name__} record, got {type(value).__name__}."
+            )
+        if value.id is None:
+            value.save()
+        obj.__dict__[self.column] = value.id
+        cache[self.name] = value
+
+    def target_class(self) -> type:
+        """The Record class this key points at."""
+        from .catalog import registry_class
+
+        return registry_class(self.to)
+
+
+class ManyToMany:
+    """A many-to-many relation through a link table.
+
+    Args:
+        to: The target registry class or name.
+        through: The link table.
+        source: The link column pointing at this registry's ``id``.
+        target: The link column pointing at the target's ``id``.
+        related_name: The reverse relation's name on the target.
+    """
+
+    def __init__(
+        self,
+        to: str | type,
+        *,
+        through: str,
+        source: str,
+        target: str,
+        related_name: str | None = None,
+    ) -> None:
+        self.to = to
+        self.through = through
+        self.source = source
+        self.target = target
+        self.related_name = related_name
+        self.name = ""
+        self.owner: type = object
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+        self.owner = owner
+        if self.related_name is None:
+            self.related_name = f"{owner.__name__.lower()}_{name}"
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        from .related import RelatedManager
+
+        return RelatedManager(obj, self)
+
+    def target_class(self) -> type:
+        """The Record class at the other end."""
+        from .catalog import registry_class
+
+        return registry_class(self.to)

@@ -1,0 +1,76 @@
+"""The life of a save: the order in which saving calls a registry's hooks, and the state
+one save carries from hook to hook.
+
+``record.save()`` (and ``lakecat.save(records)``) runs, for a new record:
+
+1. ``_before_save(instance)`` — outside any transaction (File: hash and copy the bytes
+   into storage; the blob exists before any row).
+2. one transaction (retried as a whole when another writer got in the way):
+   a. an existing record with the same unique value found → ``_on_adopt(existing)``, and
+      the record becomes that one (``state.adopted``);
+   b. otherwise ids are reserved, :func:`lakecat.core.versions.assign` places versioned
+      records in their family, the row is inserted, then ``_after_insert(instance)``.
+3. on any failure: the record's fields and state are restored and ``_undo_save()`` runs
+   (File: remove the blob this save wrote).
+
+Deleting runs ``_after_delete()`` after the commit. The state below lives on the record
+(``state(record)``), never in loose private attributes.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass
+class SaveState:
+    """What one record's save knows between its hooks."""
+
+    #: ``is_new_version_of``: the record a new version derives from (until it is placed).
+    previous: Any = None
+    #: The save returned an existing record with the same unique value.
+    adopted: bool = False
+    #: File: what the bytes come from (a path, URL or object) until they are written.
+    source: Any = None
+    #: File: the blob this save wrote, removed again if the save fails.
+    new_blob: str | None = None
+    #: File: field values from before the blob was written, restored if the save fails.
+    pre_blob: dict[str, Any] | None = None
+    #: File: feature lists (slot → [(name, type)]) to link once the row exists.
+    feature_lists: dict[str, Any] | None = None
+    #: File: deleted together with its blob; the record cannot be saved again.
+    blob_deleted: bool = False
+    #: Dataset: the table (pyarrow) or the Files it will be made of, until written.
+    table: Any = None
+    files: list | None = None
+
+
+def state(record: Any) -> SaveState:
+    """The save state of ``record`` (created on first use).
+
+    Examples:
+        >>> class R: pass
+        >>> r = R(); state(r).adopted = True; state(r).adopted
+        True
+    """
+    data = record.__dict__
+    found = data.get("_state")
+    if found is None:
+        found = data["_state"] = SaveState()
+    return found
+
+
+def snapshot(record: Any) -> dict[str, Any]:
+    """A copy of the record's fields and save state, for :func:`restore`."""
+    data = record.__dict__.copy()
+    if data.get("_state") is not None:
+        data["_state"] = copy.copy(data["_state"])
+    return data
+
+
+def restore(record: Any, saved: dict[str, Any]) -> None:
+    """Put the record back as it was at :func:`snapshot`."""
+    record.__dict__.clear()
+    record.__dict__.update(saved)

@@ -1,0 +1,217 @@
+"""Lazy query sets: each terminal method compiles one SQL statement and runs it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from catalog_sql.compiler import Compiled
+from catalog_sql.errors import MultipleResultsError, NotFoundError, ValidationError
+from catalog_sql.query import Q
+
+#: A :class:`lakecat.core.record.Record` (not imported here: record imports this module).
+Record = Any
+
+
+def record_id(value: Any) -> Any:
+    """Replace a record by its id for relation lookups (``run=my_run``)."""
+    if hasattr(type(value), "_meta"):  # a Record (not imported: record imports this module)
+        if value.id is None:
+            raise ValidationError(f"{type(value).__name__} {value!r} is not saved yet.")
+        return value.id
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [record_id(v) for v in value]
+    return value
+
+
+class QuerySet:
+    """Records of one registry matching a filter; nothing runs until you ask.
+
+    Examples:
+        >>> import lakecat as lc
+        >>> qs = lc.ULabel.filter(name__in=["a", "b"]).order_by("-created_at").limit(5)
+        >>> qs.count() >= 0
+        True
+    """
+
+    def __init__(
+        self,
+        model: type[Record],
+        where: Q | None = None,
+        order: tuple[str, ...] = (),
+        limit: int | None = None,
+        offset: int | None = None,
+    ) -> None:
+        self.model = model
+        self._where = where
+        self._order = order
+        self._limit = limit
+        self._offset = offset
+
+    def _clone(self, **changes: Any) -> QuerySet:
+        state = {
+            "where": self._where,
+            "order": self._order,
+            "limit": self._limit,
+            "offset": self._offset,
+        }
+        state.update(changes)
+        return QuerySet(self.model, **state)
+
+    # -- building ------------------------------------------------------------------
+    def filter(self, *queries: Q, **lookups: Any) -> QuerySet:
+        """Narrow the set: every lookup must hold (``Q`` objects for or/not)."""
+        if not queries and not lookups:
+            return self
+        q = Q(*queries, **lookups)
+        return self._clone(where=q if self._where is None else self._where & q)
+
+    def exclude(self, *queries: Q, **lookups: Any) -> QuerySet:
+        """Drop the records for which all the lookups hold."""
+        q = ~Q(*queries, **lookups)
+        return self._clone(where=q if self._where is None else self._where & q)
+
+    def order_by(self, *fields: str) -> QuerySet:
+        """Sort by fields (``-`` for descending); relations with ``__`` allowed."""
+        return self._clone(order=tuple(fields))
+
+    def limit(self, n: int | None) -> QuerySet:
+        """At most ``n`` records."""
+        return self._clone(limit=n)
+
+    def offset(self, n: int) -> QuerySet:
+        """Skip the first ``n`` records."""
+        return self._clone(offset=n)
+
+    # -- compiling -----------------------------------------------------------------
+    def _compile(
+        self, mode: str = "rows", limit: int | None = None, ordered: bool = False
+    ) -> Compiled:
+        from ..instance import current
+
+        compiler = current().compiler
+        order = self._order
+        if ordered and not order:
+            order = ("id",)
+        return compiler.select(
+            self.model._meta.table,
+            self._where,
+            order_by=order,
+            limit=self._limit if limit is None else _min(limit, self._limit),
+            offset=self._offset,
+            mode=mode,
+            adapt=record_id,
+        )
+
+    def sql(self) -> str:
+        """The SQL this set runs, with values inlined, to paste into a SQL shell."""
+        return self._compile().inline()
+
+    # -- running -------------------------------------------------------------------
+    def _backend(self):
+        from ..instance import current
+
+        return current().backend
+
+    def to_arrow(self):
+        """The records as a ``pyarrow.Table``."""
+        return self._backend().fetch_arrow(self._compile())
+
+    def df(self):
+        """The records as a pandas DataFrame."""
+        return self.to_arrow().to_pandas()
+
+    def to_polars(self):
+        """The records as a polars DataFrame."""
+        try:
+            import polars as pl
+        except ImportError:
+            msg = "to_polars() needs polars: pip install 'lakecat[polars]'."
+            raise ValidationError(msg) from None
+        return pl.from_arrow(self.to_arrow())
+
+    def _records(self, limit: int | None = None, ordered: bool = False) -> list[Record]:
+        columns, rows = self._backend().fetch(self._compile(limit=limit, ordered=ordered))
+        build = self.model._from_row
+        return [build(columns, row) for row in rows]
+
+    def list(self) -> list[Record]:
+        """The records as a list."""
+        return self._records()
+
+    def __iter__(self) -> Iterator[Record]:
+        return iter(self._records())
+
+    def first(self) -> Record | None:
+        """The first record (by id unless ordered), or None."""
+        records = self._records(limit=1, ordered=True)
+        return records[0] if records else None
+
+    def one(self) -> Record:
+        """Exactly one record, else NotFoundError / MultipleResultsError."""
+        records = self._records(limit=2)
+        if not records:
+            raise NotFoundError(f"No {self.model.__name__} matches {self._describe()}.")
+        if len(records) > 1:
+            raise MultipleResultsError(
+                f"More than one {self.model.__name__} matches {self._describe()}; "
+                f"narrow the filter or use .first()."
+            )
+        return records[0]
+
+    def one_or_none(self) -> Record | None:
+        """The one matching record, None if none; MultipleResultsError if several."""
+        try:
+            return self.one()
+        except NotFoundError:
+            return None
+
+    def count(self) -> int:
+        """How many records match."""
+        return self._backend().fetch(self._compile("count"))[1][0][0]
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def exists(self) -> bool:
+        """Whether any record matches."""
+        return bool(self._backend().fetch(self._compile("exists"))[1])
+
+    def values_list(self, *fields: str) -> list[tuple]:
+        """Only these columns of the matching records, as tuples (one narrow query)."""
+        from ..instance import current
+
+        compiled = current().compiler.select(
+            self.model._meta.table, self._where, order_by=self._order, limit=self._limit,
+            offset=self._offset, mode="values", columns=fields, adapt=record_id,
+        )  # fmt: skip
+        return self._backend().fetch(compiled)[1]
+
+    def ids(self) -> list[int]:
+        """The ids of the matching records."""
+        return [r[0] for r in self._backend().fetch(self._compile("ids"))[1]]
+
+    def delete(self, *, permanent: bool = False) -> int:
+        """Delete every matching record (and its links); returns how many.
+
+        Records that lineage uses are refused unless ``permanent=True`` (see
+        :meth:`lakecat.core.record.Record.delete`).
+        """
+        from .writes import delete_ids
+
+        if self.model._has_hook("lineage_uses"):
+            for record in self.list():
+                record._check_lineage_uses(permanent)
+        ids = self.ids()
+        delete_ids(self.model, ids)
+        return len(ids)
+
+    def _describe(self) -> str:
+        return repr(self._where) if self._where is not None else "the query"
+
+    def __repr__(self) -> str:
+        return f"<QuerySet {self.model.__name__} {self._describe()}>"
+
+
+def _min(a: int, b: int | None) -> int:
+    return a if b is None else min(a, b)

@@ -1,0 +1,577 @@
+"""Dataset behaviour: versioned Delta (or Parquet) tables queried in place.
+
+Each catalog version of a dataset is a ``Dataset`` record; for Delta tables it points at
+a Delta version of one table under ``.lakecat/datasets/<family uid>``, for plain Parquet
+at an immutable snapshot folder ``…/v<k>``. Version numbers are Delta's (0, 1, 2, …).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from ..core.lifecycle import state
+from ..errors import (
+    DatasetExistsError,
+    LakecatError,
+    NotFoundError,
+    SchemaMismatchError,
+    ValidationError,
+    VersionNotFoundError,
+)
+from ..files.storage import storage_errors
+
+logger = logging.getLogger("lakecat")
+DATASETS = ".lakecat/datasets"
+FORMATS = ("delta", "parquet", "files")
+_VIEW = re.compile(r"[^a-z0-9_]+")
+
+
+def view_name(name: str) -> str:
+    """The SQL view under which a dataset is visible in the DuckDB shell.
+
+    Examples:
+        >>> view_name("cell-qc 2")
+        'ds_cell_qc_2'
+    """
+    return "ds_" + (_VIEW.sub("_", name.lower()).strip("_") or "dataset")
+
+
+def _to_arrow(data: Any):
+    """pandas / polars / Arrow data as a pyarrow Table with at least one column."""
+    table = _as_table(data)
+    if table.num_columns == 0:
+        raise ValidationError("The data has no columns; a Dataset needs at least one column.")
+    return table
+
+
+def _as_table(data: Any):
+    import pyarrow as pa
+
+    if isinstance(data, pa.Table):
+        return data
+    if hasattr(data, "to_arrow") and type(data).__module__.startswith("polars"):
+        return data.to_arrow()
+    if hasattr(data, "to_parquet") and hasattr(data, "columns"):  # pandas
+        try:
+            return pa.Table.from_pandas(data, preserve_index=False)
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as err:
+            raise ValidationError(_column_problem(str(err))) from None
+    raise ValidationError(
+        f"A Dataset is made from a pandas/polars DataFrame, a pyarrow Table or a list of "
+        f"parquet Files, got {type(data).__name__}."
+    )
+
+
+def _column_problem(text: str) -> str:
+    """Arrow's conversion error, said as which column holds what.
+
+    Examples:
+        >>> _column_problem("('Could not convert 'two' with type str: tried to convert to "
+        ...                 "int64', 'Conversion failed for column x with type object')")
+        "column 'x' mixes types (Could not convert 'two' with type str: tried to convert to int64); give it one type, e.g. df['x'].astype(str)."
+    """  # noqa: E501
+    column = re.search(r"Conversion failed for column (.+?) with type", text)
+    cause = re.search(r"\('?(.+?)'?, 'Conversion failed", text)
+    name = column.group(1) if column else "?"
+    detail = cause.group(1) if cause else " ".join(text.split())
+    return (
+        f"column {name!r} mixes types ({detail}); give it one type, e.g. df[{name!r}].astype(str)."
+    )
+
+
+def _schema_diff(old, new) -> str:
+    """Human description of how ``new`` differs from ``old`` (pyarrow schemas)."""
+    old_f = {f.name: str(f.type) for f in old}
+    new_f = {f.name: str(f.type) for f in new}
+    parts = []
+    missing = [c for c in old_f if c not in new_f]
+    extra = [c for c in new_f if c not in old_f]
+    changed = [
+        f"{c} ({old_f[c]} → {new_f[c]})" for c in old_f if c in new_f and old_f[c] != new_f[c]
+    ]
+    if missing:
+        parts.append("missing columns: " + ", ".join(missing))
+    if extra:
+        parts.append("new columns: " + ", ".join(f"{c} ({new_f[c]})" for c in extra))
+    if changed:
+        parts.append("changed types: " + ", ".join(changed))
+    return "; ".join(parts)
+
+
+def _compatible(old, new) -> bool:
+    """Same column names, and types equal up to nullability / large vs small variants."""
+    if [f.name for f in old] != [f.name for f in new]:
+        return sorted(f.name for f in old) == sorted(f.name for f in new) and _types_ok(old, new)
+    return _types_ok(old, new)
+
+
+def _types_ok(old, new) -> bool:
+    import pyarrow as pa
+
+    def norm(t):
+        if pa.types.is_large_string(t) or pa.types.is_string_view(t):
+            return pa.string()
+        if pa.types.is_timestamp(t):
+            return pa.timestamp("us", tz=t.tz and "UTC")
+        return t
+
+    old_types = {f.name: norm(f.type) for f in old}
+    return all(name in old_types and old_types[name] == norm(t) for name, t in
+               ((f.name, f.type) for f in new))  # fmt: skip
+
+
+class DatasetMixin:
+    """Behaviour of the ``Dataset`` registry."""
+
+    _versioned = True
+    _family_field = "name"
+
+    def __init__(
+        self,
+        data: Any = None,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        format: str = "delta",
+        is_new_version_of: Any = None,
+        **fields: Any,
+    ) -> None:
+        if format not in FORMATS[:2]:
+            raise ValidationError(f"format must be 'delta' or 'parquet', got {format!r}.")
+        super().__init__(name=name, description=description, **fields)
+        data_dict = self.__dict__
+        state(self).previous = is_new_version_of
+        if data is None:
+            return
+        if isinstance(data, (list, tuple)):
+            state(self).files = _check_files(data)
+            data_dict["format"] = "files"
+        else:
+            state(self).table = _to_arrow(data)
+            data_dict["format"] = format
+
+    # -- writing -------------------------------------------------------------------
+    def save(self, *, mode: str = "error") -> Any:
+        """Write the table and register version 0.
+
+        ``mode="error"`` (default) refuses a name that exists; ``"append"`` or
+        ``"overwrite"`` write a new version of the existing dataset instead. Writers of
+        one dataset take turns (the catalog transaction spans the table write).
+        """
+        if self.id is not None and state(self).table is None:
+            return super().save()
+        if mode not in ("error", "append", "overwrite"):
+            raise ValidationError(f"mode must be 'error', 'append' or 'overwrite', got {mode!r}.")
+        previous = state(self).previous
+        if previous is not None:  # like Files: the data becomes the family's next version
+            if getattr(previous, "id", None) is None:
+                raise ValidationError("is_new_version_of must be a saved Dataset.")
+            return previous.overwrite(state(self).table)
+        if not self.name:
+            raise ValidationError("A Dataset needs a name: lc.Dataset(df, name='cell-qc').")
+        if state(self).table is None and state(self).files is None:
+            raise ValidationError(
+                "lc.Dataset(None): there is no data. Pass a DataFrame, a pyarrow Table or a "
+                "list of parquet Files."
+            )
+        existing = retrying(self._create_in_turn)
+        if existing is None:
+            _refresh_view(self)  # a convenience: after the commit, never inside it
+            return self
+        if mode == "error":
+            raise DatasetExistsError(
+                f"A dataset named {self.name!r} exists (version {existing.version}). "
+                f"Use ds.append(df) / ds.overwrite(df), or save(mode='append'|'overwrite')."
+            )
+        data = state(self).table
+        return existing.overwrite(data) if mode == "overwrite" else existing.append(data)
+
+    def _create_in_turn(self):
+        """The latest record named like this one, or None after creating this one."""
+        with _turn(type(self)):
+            existing = type(self).latest(self.name, missing_ok=True)
+            if existing is None:
+                self._create()
+            return existing
+
+    def _create(self):
+        from ..core.uid import uid
+        from ..instance import current
+        from ..lineage.tracking import stamp_output
+
+        instance = current()
+        stamp_output(self)
+        data = self.__dict__
+        data["uid"] = data.get("uid") or uid(self._meta.uid_length)
+        data["key"] = f"{DATASETS}/{data['uid']}"
+        data["storage_id"] = instance.storage_id
+        files = state(self).files
+        if files is not None:
+            data.update(version="0", delta_version=0, operation="FILES", n_rows=None)
+            super().save()
+            self.files.add(*files)
+            return self
+        table = state(self).table
+        from . import tables
+
+        try:
+            with storage_errors(f"writing dataset {self.name!r}"):
+                tables.write(self._url(), table, self.format, version=0, mode="error",
+                             options=self._options())  # fmt: skip
+            data.update(version="0", delta_version=0, n_rows=table.num_rows, operation="WRITE")
+            state(self).table = None
+            super().save()
+            self._link_columns(table.schema)
+        except BaseException:
+            tables.remove(self._url(), self._options())
+            raise
+        return self
+
+    def append(self, data: Any, *, schema_mode: str | None = None):
+        """Add rows as a new version; returns the new version's record.
+
+        Data whose columns or types differ raises :class:`SchemaMismatchError` naming
+        them, unless ``schema_mode="merge"`` (new columns are added, missing ones null).
+        """
+        return self._new_version(data, "append", schema_mode)
+
+    def overwrite(self, data: Any):
+        """Replace the rows (any schema) as a new version; returns the new record."""
+        return self._new_version(data, "overwrite", "overwrite")
+
+    def _new_version(self, data: Any, mode: str, schema_mode: str | None):
+        if self.format == "files":
+            raise ValidationError("A dataset of files is versioned by saving a new file list.")
+        table = _to_arrow(data)
+        record = retrying(lambda: self._version_in_turn(table, mode, schema_mode))
+        _refresh_view(record)  # the view is pinned to the registered version
+        return record
+
+    def _version_in_turn(self, table: Any, mode: str, schema_mode: str | None):
+        """Read the latest version, write the table and register it in one turn."""
+        from ..core.versions import claim_latest
+        from ..instance import current
+
+        with _turn(type(self)):
+            latest = self._latest_record()
+            claim_latest(latest, current())
+            latest._discard_unregistered()
+            return latest._write_version(table, mode, schema_mode)
+
+    def _discard_unregistered(self) -> None:
+        """A writer that died after writing the table but before registering the version
+        left rows no catalog version owns: restore the registered head before writing."""
+        from . import tables
+
+        with storage_errors(f"checking dataset {self.name!r}"):
+            found = tables.discard_unregistered(self._url(), self.format, self.delta_version,
+                                                self._options())  # fmt: skip
+        if found:
+            logger.warning(
+                "dataset %r had %d unregistered table version(s) after version %s (a writer "
+                "stopped before registering it); restored the registered data",
+                self.name, found, self.delta_version,
+            )  # fmt: skip
+
+    def _write_version(self, table: Any, mode: str, schema_mode: str | None):
+        """Write ``table`` after this (latest) version and register the new version."""
+        from . import tables
+
+        with storage_errors(f"reading dataset {self.name!r}"):
+            current_schema = tables.schema(self._url(), self.format, self.delta_version,
+                                           self._options())  # fmt: skip
+        strict = mode == "append" and schema_mode != "merge"
+        if strict and not _compatible(current_schema, table.schema):
+            raise SchemaMismatchError(
+                f"Cannot append to {self.name!r}: {_schema_diff(current_schema, table.schema)}. "
+                f"Pass schema_mode='merge' to add the new columns, or use overwrite()."
+            )
+        with storage_errors(f"writing dataset {self.name!r}"):
+            written = tables.write(self._url(), table, self.format,
+                                   version=self.delta_version + 1, mode=mode,
+                                   schema_mode=schema_mode, options=self._options())  # fmt: skip
+        try:
+            record = self._register_version(table, mode, written)
+            if mode == "append" and schema_mode != "merge":
+                final_schema = current_schema  # appends keep the table's schema
+            elif mode == "overwrite":
+                final_schema = table.schema
+            else:
+                final_schema = tables.schema(record._url(), record.format, written,
+                                             record._options())  # fmt: skip
+            record._link_columns(final_schema)
+        except BaseException:
+            tables.undo_write(self._url(), self.format, written, self.delta_version,
+                              self._options())  # fmt: skip
+            raise
+        return record
+
+    def _register_version(self, table: Any, mode: str, written: int):
+        from ..lineage.tracking import stamp_output
+
+        record = type(self)(name=self.name, description=self.description)
+        appended = mode == "append" and self.n_rows is not None
+        record.__dict__.update(
+            format=self.format, key=self.key, storage_id=self.storage_id,
+            delta_version=written, version=str(written),
+            n_rows=self.n_rows + table.num_rows if appended else table.num_rows,
+            operation=mode.upper(), uid=None,
+        )  # fmt: skip
+        state(record).previous = self
+        stamp_output(record)
+        super(DatasetMixin, record).save()
+        self.__dict__["is_latest"] = False
+        return record
+
+    def _link_columns(self, schema) -> None:
+        from catalog_sql import statements
+
+        from ..files.features import feature_set_for
+        from ..instance import current
+
+        items = [(f.name, str(f.type)) for f in schema]
+        feature_set = feature_set_for(items, name="columns")
+        backend = current().backend
+        row = {"dataset_id": self.id, "feature_set_id": feature_set.id, "slot": "columns"}
+        backend.execute(statements.insert_row(backend.target, "dataset_feature_set", row))
+
+    def delete(self, *, permanent: bool = False) -> None:
+        """Delete this version's record; if it was the latest, the previous one becomes it.
+
+        The table's data files are kept (other versions share them; Delta time travel).
+        A version that runs read is refused unless ``permanent=True``.
+        """
+        if self.id is None:
+            raise ValidationError("This Dataset was never saved.")
+        self._check_lineage_uses(permanent)
+        remaining = retrying(self._delete_in_turn)
+        if remaining is not None:
+            _refresh_view(remaining)
+
+    def _delete_in_turn(self):
+        """Delete this record; returns the new latest if this one was the latest."""
+        from . import tables
+
+        url, options, fmt, version = self._url(), self._options(), self.format, self.delta_version
+        with _turn(type(self)):
+            members = [i for (i,) in self._family().values_list("id") if i != self.id]
+            was_latest = type(self).filter(id=self.id, is_latest=True).exists()
+            super().delete(permanent=True)  # lineage uses were checked before the turn
+            if not was_latest or not members:
+                return None
+            remaining = type(self).filter(id__in=members, is_latest=True).first()
+            # The table's head must be the registered latest again, so the next append and
+            # the shell view see the right rows (Delta: a RESTORE commit; Parquet: drop the
+            # snapshot).
+            tables.undo_write(url, fmt, version, remaining.delta_version, options)
+            return remaining
+
+    def lineage_uses(self) -> list[str]:
+        """Runs that read this version."""
+        from ..core.catalog import registry_class
+
+        Run = registry_class("Run")
+
+        if self.id is None:
+            return []
+        runs = Run.filter(input_datasets__id=self.id).values_list("uid", "status")
+        return [f"input of run {uid} ({status})" for uid, status in runs]
+
+    # -- reading ---------------------------------------------------------------------
+    @classmethod
+    def latest(cls, name: str, *, missing_ok: bool = False):
+        """The latest version of the dataset called ``name``."""
+        record = cls.filter(name=name, is_latest=True).one_or_none()
+        if record is None and not missing_ok:
+            near = [r.name for r in cls.search(name, field="name", limit=3)]
+            hint = f" Did you mean {' or '.join(repr(n) for n in near)}?" if near else ""
+            raise NotFoundError(f"No dataset named {name!r}.{hint}")
+        return record
+
+    def _root(self) -> int:
+        """The family's root as the catalog has it now (deletes may re-root a family)."""
+        rows = type(self).filter(id=self.id).values_list("initial_version_id")
+        return (rows[0][0] if rows else self.initial_version_id) or self.id
+
+    def _latest_record(self):
+        found = self._family().filter(is_latest=True).list()
+        return max(found, key=lambda r: r.delta_version) if found else self
+
+    def _family(self):
+        from ..core.versions import family
+
+        return family(type(self), self._root()).order_by("delta_version")
+
+    def _record_for(self, version: int):
+        found = self._family().filter(delta_version=version).one_or_none()
+        if found is None:
+            available = [r.delta_version for r in self._family()]
+            raise VersionNotFoundError(
+                f"Dataset {self.name!r} has no version {version}; available: {available}."
+            )
+        return found
+
+    def versions(self):
+        """One row per version: version, created_at, run, rows, operation (pandas)."""
+        import pandas as pd
+
+        rows = []
+        for record in self._family():
+            run = record.run.uid if record.run_id else None
+            rows.append({"version": record.delta_version, "created_at": record.created_at,
+                         "run": run, "rows": record.n_rows, "operation": record.operation,
+                         "uid": record.uid, "is_latest": record.is_latest})  # fmt: skip
+        return pd.DataFrame(rows)
+
+    def _url(self) -> str:
+        from ..instance import current
+
+        return current().storage_root.url(self.key)
+
+    def _options(self) -> dict:
+        from ..instance import current
+
+        return current().storage_root.options
+
+    def _sources(self, version: int | None):
+        """(record of that version, reader kind, what to read): a record reads its own
+        version unless another is named (``Dataset.latest(name)`` gives the newest)."""
+        from ..lineage.tracking import record_input
+        from . import tables
+
+        if self.id is None:
+            raise ValidationError("Save the Dataset before reading it.")
+        if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
+            raise ValidationError(f"version must be an integer, got {version!r}.")
+        own = version is None or version == self.delta_version
+        record = self if own else self._record_for(version)
+        record_input(record)
+        if record.format == "files":
+            return record, "files", [f.path for f in record.files.order_by("id").list()]
+        where = tables.location(record._url(), record.format, record.delta_version)
+        return record, record.format, where
+
+    def to_arrow(self, version: int | None = None):
+        """The table (at ``version``, default latest) as a pyarrow Table."""
+        from . import tables
+
+        record, kind, where = self._sources(version)
+        with storage_errors(f"reading dataset {self.name!r}"):
+            return tables.read(where, kind, record.delta_version, self._options())
+
+    def load(self, version: int | None = None):
+        """The table (at ``version``, default latest) as a pandas DataFrame."""
+        return self.to_arrow(version).to_pandas()
+
+    def to_polars(self, version: int | None = None):
+        """The table as a polars DataFrame."""
+        import polars as pl
+
+        return pl.from_arrow(self.to_arrow(version))
+
+    def query(self, sql: str, *, version: int | None = None):
+        """Run a read-only SELECT over the table, named ``self``, with DuckDB (pandas).
+
+        Examples:
+            >>> import lakecat as lc, pandas as pd
+            >>> ds = lc.Dataset(pd.DataFrame({"x": [1, 2, 3]}), name="doc-ds").save()
+            >>> int(ds.query("SELECT sum(x) AS s FROM self")["s"][0])
+            6
+        """
+        from . import tables
+
+        tables.check_select(sql)
+        record, kind, where = self._sources(version)
+        return tables.query(sql, where, kind, record.delta_version, self._options())
+
+    def backed(self, version: int | None = None):
+        """A lazy DuckDB relation over the table (nothing is loaded until you fetch)."""
+        from . import tables
+
+        record, kind, where = self._sources(version)
+        return tables.relation(where, kind, record.delta_version, self._options())
+
+    @property
+    def path(self) -> str:
+        """Where the table lives (URL or local path)."""
+        return self._url()
+
+
+def _check_files(files) -> list:
+    from ..core.catalog import registry_class
+
+    File = registry_class("File")
+
+    out = []
+    for f in files:
+        if not isinstance(f, File) or f.id is None:
+            raise ValidationError("A dataset of files takes saved File records.")
+        if (f.suffix or "") != ".parquet":
+            raise ValidationError(
+                f"File {f.uid} is {f.suffix or 'suffix-less'}; use parquet Files."
+            )
+        out.append(f)
+    if not out:
+        raise ValidationError("A dataset of files needs at least one File.")
+    return out
+
+
+def retrying(write):
+    """See :func:`lakecat.core.writes.retrying`."""
+    from ..core.writes import retrying as retry
+
+    return retry(write)
+
+
+@contextmanager
+def _turn(cls) -> Iterator[None]:
+    """One transaction holding the registry's version lock: writers of a dataset take
+    turns from reading its latest version to registering the new one."""
+    from ..instance import current
+
+    backend = current().backend
+    with backend.transaction():
+        backend.lock_table(cls._meta.table)
+        yield
+
+
+def _view_for(record) -> str:
+    """``ds_<name>``; if another dataset's name maps to the same view, the family created
+    later gets ``ds_<name>_<family id>`` (and a warning), so no view shows the wrong data."""
+    base = view_name(record.name)
+    root = record.initial_version_id or record.id
+    rivals = set()
+    for name, row_id, initial in (
+        type(record).filter(is_latest=True).values_list("name", "id", "initial_version_id")
+    ):
+        family = initial or row_id
+        if family != root and view_name(name) == base:
+            rivals.add(family)
+    if not rivals or root < min(rivals):
+        return base
+    logger.warning("dataset %r shares view %s with another dataset; using %s_%d",
+                   record.name, base, base, root)  # fmt: skip
+    return f"{base}_{root}"
+
+
+def _refresh_view(record) -> None:
+    """Keep ``ds_<name>`` in the catalog reading the latest *registered* version, pinned
+    (a Delta commit nobody registered never shows; DuckDB back end)."""
+    from ..instance import current
+    from . import tables
+
+    instance = current()
+    if "catalog_views" not in instance.backend.capabilities:
+        return
+    _, kind, where = record._sources(None)
+    try:
+        version = record.delta_version if kind == "delta" else None
+        tables.create_view(instance.backend, _view_for(record), where, kind, version)
+    except LakecatError:
+        raise
+    except Exception as err:  # noqa: BLE001 - a view is a convenience; say why it is missing
+        logger.warning("could not create view %s: %s", view_name(record.name), err)
