@@ -327,7 +327,11 @@ class Compiler:
         else:
             join = exp.and_ if q.connector == Q.AND else exp.or_
             cond = exp.Paren(this=join(*parts, copy=False))
-        return exp.Not(this=exp.Paren(this=cond)) if q.negated else cond
+        if not q.negated:
+            return cond
+        # ~Q keeps rows for which the condition is not true, NULL included (as Django's
+        # exclude does): NOT COALESCE(cond, FALSE), never SQL's three-valued NOT.
+        return exp.Not(this=exp.Coalesce(this=exp.Paren(this=cond), expressions=[exp.false()]))
 
     def _leaf_condition(self, scope, leaf: Leaf, path, holders, negated) -> exp.Expression:
         split = next((i for i, rel in enumerate(path) if rel.to_many), None)

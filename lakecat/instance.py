@@ -19,7 +19,7 @@ from typing import Any
 from catalog_sql import migrations
 from catalog_sql.backends import Backend
 from catalog_sql.compiler import Compiler
-from catalog_sql.errors import InstanceError, SchemaVersionError
+from catalog_sql.errors import CatalogError, InstanceError, SchemaVersionError
 
 from .config import config as env_config
 
@@ -397,16 +397,28 @@ def _ensure_identity(instance: Instance) -> None:
     Storage, User = registry_class("Storage"), registry_class("User")
 
     handle = env_config().user
-    user = User.filter(handle=handle).one_or_none()
-    if user is None:
-        user = User(handle=handle, name=handle).save()
-    instance.user_id = user.id
     root = instance.config.storage
-    storage = Storage.filter(root=root).one_or_none()
-    if storage is None:
-        kind = root.split("://")[0] if _is_remote(root) else "local"
-        storage = Storage(root=root, type=kind).save()
-    instance.storage_id = storage.id
+    kind = root.split("://")[0] if _is_remote(root) else "local"
+    user = _find_or_create(User, {"handle": handle}, {"name": handle})
+    storage = _find_or_create(Storage, {"root": root}, {"type": kind})
+    instance.user_id = user.id if user else None
+    instance.storage_id = storage.id if storage else None
+
+
+def _find_or_create(cls: Any, key: dict[str, Any], extra: dict[str, Any]) -> Any:
+    """The record with ``key``, created if missing — unless the catalog is read-only for
+    this user (a SELECT-only Postgres role): then None, and reading still works."""
+    found = cls.filter(**key).one_or_none()
+    if found is not None:
+        return found
+    try:
+        return cls(**key, **extra).save()
+    except CatalogError as err:
+        if "permission denied" not in str(err) and "read-only" not in str(err).lower():
+            raise
+        logger.info("read-only access to the catalog: %s %r is not recorded", cls.__name__,
+                    next(iter(key.values())))  # fmt: skip
+        return None
 
 
 def disconnect() -> None:

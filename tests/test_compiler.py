@@ -51,6 +51,6 @@ def test_shape_cache_reuses_sql_with_new_values():
 
 def test_negation_and_isnull():
     c = compile_("duckdb", ~Q(key__isnull=False) | Q(suffix=None))
-    assert 'NOT (NOT "file"."key" IS NULL)' in c.sql
+    assert 'NOT COALESCE((NOT "file"."key" IS NULL), FALSE)' in c.sql  # NULL-safe ~Q
     assert '"file"."suffix" IS NULL' in c.sql
     assert c.params == {}

@@ -68,7 +68,11 @@ def _demo_lineage(lc, file, root, echo) -> None:
     echo(lc.lineage.as_text(report))
     svg = root / "lineage.svg"
     report.view_lineage(path=str(svg))
-    echo(f"# lineage picture written to {svg} (lakecat lineage {report.uid} --out x.svg)\n")
+    echo(f"# lineage picture written to {svg} (lakecat lineage {report.uid} --out x.svg)")
+    try:
+        lc.File.get(key="results/cells.parquet").delete()
+    except lc.IntegrityError as err:
+        echo(f">>> lc.File.get(key='results/cells.parquet').delete()\nIntegrityError: {err}\n")
 
 
 MARKER = ".lakecat-demo"
@@ -145,6 +149,7 @@ def run_demo(path: str = "./lakecat-demo", *, echo: Callable[[str], None] = prin
     echo(f"  lakecat show {file.uid}")
     echo(f"  lakecat stage {file.uid}")
     echo("  lakecat gc            # dry run: lists blobs no record points at")
+    echo("  lakecat verify --all  # re-hash every blob, re-read every dataset version")
     echo("  lakecat dataset create cell-qc cells.csv; lakecat dataset append cell-qc more.csv")
     echo("  lakecat dataset versions cell-qc; lakecat dataset show cell-qc --version 0")
     echo('  lakecat sql "SELECT cell_type, count(*) FROM ds_cell_qc GROUP BY 1"')

@@ -340,6 +340,29 @@ def gc(yes: bool, min_age: float) -> None:
 
 
 @cli.command()
+@click.argument("uids", nargs=-1)
+@click.option("--all", "all_", is_flag=True, help="Check every File and Dataset.")
+def verify(uids: tuple[str, ...], all_: bool) -> None:
+    """Re-hash blobs and re-read dataset versions; report every mismatch (exit 1 if any).
+
+    \b
+    Examples:
+      lakecat verify --all
+      lakecat verify 4Xk2cD9aQ0r1s2t3u4v5
+    """
+    from ..errors import ValidationError
+    from ..files.verify import verify as verify_
+
+    if not uids and not all_:
+        raise ValidationError("Name records to check (UID…) or pass --all.")
+    problems = verify_(uids or None)
+    for problem in problems:
+        click.echo(str(problem))
+    click.echo(f"{len(problems)} problem(s) found")
+    sys.exit(1 if problems else 0)
+
+
+@cli.command()
 @click.argument("uid")
 @click.option("--out", default=None, help="Write the picture here (.svg, or .png).")
 @click.option("--depth", default=10, show_default=True, help="How many runs upstream.")
