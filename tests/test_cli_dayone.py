@@ -279,3 +279,13 @@ def test_lookup_other_field_and_unknown_field(instance):
     assert len(look) == 1 and look.primary_tumour.name == "x"
     with pytest.raises(lc.FieldError, match="no field 'nope'"):
         lc.ULabel.lookup("nope")
+
+
+def test_png_without_matplotlib_never_fails_a_tracked_run(tracked, monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    run = lc.track(transform=lc.Transform(name="draws lineage", type="pipeline"))
+    tracked["file"].view_lineage(path=str(tmp_path / "x.png"))  # warns, writes x.svg
+    lc.finish()
+    assert (tmp_path / "x.svg").read_text().startswith("<svg")
+    assert not (tmp_path / "x.png").exists()
+    assert lc.Run.get(run.uid).status == "completed"

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
 from typing import Any
 
+from ..errors import MissingDependencyError
+from .tracking import current_run
+
 MAX_NODES = 500
+logger = logging.getLogger("lakecat")
 
 
 class LineageMixin:
@@ -18,14 +24,21 @@ class LineageMixin:
         matplotlib installed: ``pip install 'lakecat[plot]'``).
         """
         svg = view(self, depth=depth)
-        if path is not None:
-            if str(path).lower().endswith(".png"):
+        if path is not None and str(path).lower().endswith(".png"):
+            try:
                 from .render import render_png
 
                 render_png(*upstream(self, depth=depth), path, highlight=self.uid)
-            else:
-                with open(path, "w", encoding="utf-8") as fh:
-                    fh.write(str(svg))
+                return svg
+            except MissingDependencyError as err:
+                if current_run() is None:
+                    raise
+                # an optional picture must never fail a tracked run: say so, write SVG
+                path = str(Path(path).with_suffix(".svg"))
+                logger.warning("%s; wrote %s instead", err, path)
+        if path is not None:
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(str(svg))
         return svg
 
 
