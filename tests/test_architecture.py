@@ -88,7 +88,7 @@ def test_import_lakecat_pulls_no_heavy_library():
     code = (
         "import sys, lakecat\n"
         "lakecat.ULabel\n"
-        "heavy = [m for m in ('pandas', 'pyarrow', 'numpy', 'deltalake', 'fsspec', 'click')"
+        "heavy = [m for m in ('pandas', 'pyarrow', 'numpy', 'deltalake', 'fsspec', 'click', 'sqlglot')"
         " if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )

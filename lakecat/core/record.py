@@ -16,8 +16,8 @@ from datetime import datetime, timezone
 from typing import Any, ClassVar
 
 from catalog_sql.errors import FieldError, NotFoundError, ValidationError, did_you_mean
-from catalog_sql.lookups import coerce
 from catalog_sql.model import Column
+from catalog_sql.values import coerce
 
 from . import catalog
 from .fields import CharField, DateTimeField, Field, ForeignKey, IntegerField, ManyToMany
