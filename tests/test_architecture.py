@@ -88,8 +88,8 @@ def test_import_lakecat_pulls_no_heavy_library():
     code = (
         "import sys, lakecat\n"
         "lakecat.ULabel\n"
-        "heavy = [m for m in ('pandas', 'pyarrow', 'numpy', 'deltalake', 'fsspec', 'click', 'sqlglot')"
-        " if m in sys.modules]\n"
+        "heavy = ('pandas', 'pyarrow', 'numpy', 'deltalake', 'fsspec', 'click', 'sqlglot')\n"
+        "heavy = [m for m in heavy if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
