@@ -15,7 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from ..core.lifecycle import state
-from ..errors import IntegrityError, MissingDependencyError, NotFoundError, ValidationError
+from ..errors import (
+    IntegrityError,
+    LakecatError,
+    MissingDependencyError,
+    NotFoundError,
+    ValidationError,
+)
 from .progress import transfer_bar
 from .storage import (
     OBJECTS,
@@ -271,7 +277,8 @@ class FileMixin:
             path = Path(storage.url(self.blob))
             self._verify_local(path, storage)
             return path
-        return self._stage_remote(storage)
+        with storage_errors(f"staging File {self.uid} from {storage.url(self.blob)}"):
+            return self._stage_remote(storage)
 
     def _verify_local(self, path: Path, storage: StorageRoot) -> None:
         if not path.exists():
@@ -348,7 +355,10 @@ class FileMixin:
             raise ValidationError(f"{fmt.name} files have no backed mode; use .load().")
         storage = self._storage()
         try:
-            return fmt.backed(storage.url(self.blob), storage.options)
+            with storage_errors(f"opening File {self.uid} at {storage.url(self.blob)}"):
+                return fmt.backed(storage.url(self.blob), storage.options)
+        except LakecatError:
+            raise
         except Exception as err:
             raise _wrap_format_error(err) from err
 

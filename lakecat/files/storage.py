@@ -457,9 +457,9 @@ def _with_timeouts(root: str, options: dict[str, Any]) -> dict[str, Any]:
     instead of hanging the caller (botocore's defaults wait a minute, aiohttp's forever)."""
     if root.startswith("s3://"):
         config = dict(options.get("config_kwargs") or {})
-        config.setdefault("connect_timeout", 10)
+        config.setdefault("connect_timeout", 5)
         config.setdefault("read_timeout", 30)
-        config.setdefault("retries", {"max_attempts": 5, "mode": "standard"})
+        config.setdefault("retries", {"max_attempts": 3, "mode": "standard"})
         options["config_kwargs"] = config
     return options
 
