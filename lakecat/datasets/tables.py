@@ -125,6 +125,23 @@ def location(url: str, fmt: str, version: int) -> str:
     return url if fmt == "delta" else f"{url}/v{version}"
 
 
+def row_count(where: Any, kind: str, version: int, options: dict) -> int:
+    """How many rows a version has, from metadata (Delta add actions, Parquet footers)
+    without reading the data."""
+    if kind == "delta":
+        from deltalake import DeltaTable
+
+        table = DeltaTable(where, version=version, storage_options=delta_options(where, options))
+        actions = table.get_add_actions(flatten=True)
+        return int(sum(actions.column("num_records").to_pylist()))
+    import pyarrow.dataset as ds
+
+    first = where[0] if isinstance(where, list) else where
+    if "://" not in first:
+        return ds.dataset(where, format="parquet").count_rows()
+    return _read_remote_parquet(where, options).num_rows
+
+
 def read(where: Any, kind: str, version: int, options: dict):
     """The table as a pyarrow Table."""
     if kind == "delta":

@@ -80,7 +80,8 @@ def _check_dataset(record: Any) -> list[Problem]:
         return [Problem(record.uid, "Dataset", f"file {uid} is missing") for uid in missing]
     out = []
     try:
-        rows = record.to_arrow().num_rows
+        where = tables.location(record._url(), record.format, record.delta_version)
+        rows = tables.row_count(where, record.format, record.delta_version, record._options())
         if record.n_rows is not None and rows != record.n_rows:
             out.append(Problem(record.uid, "Dataset",
                                f"version {record.version} has {rows} rows, "
