@@ -269,9 +269,9 @@ class Compiler:
         scope = _Scope(self, model, model.name)
         counter = iter(range(1_000_000))
         cond = self._condition(scope, where, prepared, counter) if where else None
-        select = exp.select(*self._projection(scope, mode, columns)).from_(
-            self.target.table(model.name, scope.alias)
-        )
+        windowed = mode == "count" and (limit is not None or bool(offset))
+        projection = self._projection(scope, "exists" if windowed else mode, columns)
+        select = exp.select(*projection).from_(self.target.table(model.name, scope.alias))
         orders = [self._order(scope, item) for item in order_by]
         select = scope.apply(select)
         if cond is not None:
@@ -284,7 +284,7 @@ class Compiler:
             select = select.limit(limit, copy=False)
         if offset:
             select = select.offset(offset, copy=False)
-        if mode == "count" and (limit is not None or offset):
+        if windowed:  # count the rows of the window: SELECT count(*) FROM (SELECT 1 … LIMIT)
             inner = select.subquery("counted")
             return exp.select(exp.Count(this=exp.Star())).from_(inner)
         return select

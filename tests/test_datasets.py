@@ -205,8 +205,8 @@ def test_query_accepts_comments_ctes_and_its_own_self(instance):
 
 
 @postgres_xfail(
-    "dataset views (ds_<name>) are only created in the embedded catalog "
-    "(datasets._refresh_view returns early on other back ends)",
+    "no dataset views (ds_<name>): _refresh_view creates them only on back ends with "
+    "the 'catalog_views' capability (the embedded catalog)",
     raises=duckdb.CatalogException,
 )
 def test_colliding_view_names_stay_apart(instance):

@@ -281,3 +281,11 @@ def test_field_error_inside_a_property_is_not_swallowed(duck_instance):
         from lakecat.core import catalog
 
         catalog.unregister(Probe)
+
+
+def test_count_of_a_window_counts_its_rows(instance):
+    lc.save([lc.ULabel(name=n) for n in ("a", "b", "c", "d")])
+    qs = lc.ULabel.filter(name__in=["a", "b", "c"])
+    assert qs.limit(2).count() == 2  # before: 1 (it counted a one-row count(*))
+    assert qs.limit(5).count() == 3 and qs.offset(2).count() == 1
+    assert qs.order_by("-name").limit(2).offset(1).count() == 2

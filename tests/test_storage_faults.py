@@ -8,7 +8,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-import uuid
 
 import pandas as pd
 import pytest
@@ -37,10 +36,8 @@ def _start(port: int) -> subprocess.Popen:
     pytest.fail("moto server did not start")
 
 
-def test_s3_down_is_a_storage_error_and_a_retry_works(backend_name, tmp_path, monkeypatch):
+def test_s3_down_is_a_storage_error_and_a_retry_works(make_instance, monkeypatch):
     import s3fs
-
-    from tests.conftest import _postgres_or_skip
 
     for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                         "AWS_DEFAULT_REGION": "us-east-1"}.items():  # fmt: skip
@@ -49,10 +46,9 @@ def test_s3_down_is_a_storage_error_and_a_retry_works(backend_name, tmp_path, mo
     server = _start(port)
     options = {"endpoint_url": f"http://127.0.0.1:{port}", "key": "testing", "secret": "testing"}
     s3fs.S3FileSystem(**options).mkdir("bkt")
-    db = _postgres_or_skip() if backend_name == "postgres" else None
-    name = f"faults_{uuid.uuid4().hex[:8]}"
-    inst = lc.init(storage="s3://bkt/lab", name=name, db=db, storage_options=options)
     try:
+        name = make_instance.new_name("faults")
+        make_instance("s3://bkt/lab", name=name, storage_options=options)
         kept = lc.File(pd.DataFrame({"x": [1]}), key="kept.parquet").save()
         server.kill()
         server.wait()
@@ -67,5 +63,3 @@ def test_s3_down_is_a_storage_error_and_a_retry_works(backend_name, tmp_path, mo
         assert list(again.load()["x"]) == [2]
     finally:
         server.kill()
-        if db:
-            inst.backend.native(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')

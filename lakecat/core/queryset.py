@@ -29,9 +29,10 @@ class QuerySet:
 
     Examples:
         >>> import lakecat as lc
-        >>> qs = lc.ULabel.filter(name__in=["a", "b"]).order_by("-created_at").limit(5)
-        >>> qs.count() >= 0
-        True
+        >>> _ = lc.save([lc.ULabel(name=n) for n in ("a", "b", "c")])
+        >>> qs = lc.ULabel.filter(name__in=["a", "b"]).order_by("-name").limit(5)
+        >>> qs.count(), [r.name for r in qs]
+        (2, ['b', 'a'])
     """
 
     def __init__(
