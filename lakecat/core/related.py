@@ -58,19 +58,24 @@ class RelatedManager:
         """Link ``records`` (saving unsaved ones); a link that exists is kept once."""
         import pyarrow as pa
 
-        from .writes import _write
+        from .writes import _write, retrying
 
         records = _flatten(records)
         for record in records:
             self._check(record)
             if record.id is None:
                 record.save()
-        new = sorted({r.id for r in records} - set(self._linked_ids()))
-        if not new:
-            return
-        rows = pa.table({self.own_col: [self.owner.id] * len(new), self.other_col: new})
-        with _write([]) as instance:
-            instance.backend.insert_arrow(self.m2m.through, rows)
+        wanted = {r.id for r in records}
+
+        def link() -> None:  # read and insert in one transaction; a concurrent add retries
+            with _write([]) as instance:
+                new = sorted(wanted - set(self._linked_ids()))
+                if new:
+                    rows = pa.table({self.own_col: [self.owner.id] * len(new),
+                                     self.other_col: new})  # fmt: skip
+                    instance.backend.insert_arrow(self.m2m.through, rows)
+
+        retrying(link)
 
     def remove(self, *records: Record) -> None:
         """Unlink ``records``."""

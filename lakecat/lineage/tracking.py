@@ -230,20 +230,28 @@ def track(
     if transform is not None and not isinstance(transform, Transform):
         raise ValidationError(f"transform must be a lc.Transform, got {type(transform).__name__}.")
     source_path = _detect_source() if transform is None else None
-    with current().backend.transaction():  # one commit for source, transform and run
-        if source_path is not None:
-            path, kind = source_path
-            digest = _source_hash(_source_text(path, kind))
-            source = _save_source(path, kind)
-            transform = _transform_for(path.name, kind, version, digest, source)
-        elif transform.id is None:
-            transform = _transform_for(transform.name, transform.type or "pipeline",
-                                       version or transform.version,
-                                       transform.source_hash or "", None)  # fmt: skip
-        run = Run(transform=transform, name=name, params=params, status="started",
-                  environment=_environment())  # fmt: skip
-        run.started_at = _now()
-        run.save()
+
+    def start():  # one transaction for source, transform and run, retried as a whole
+        chosen = transform
+        with current().backend.transaction():
+            if source_path is not None:
+                path, kind = source_path
+                digest = _source_hash(_source_text(path, kind))
+                source = _save_source(path, kind)
+                chosen = _transform_for(path.name, kind, version, digest, source)
+            elif chosen.id is None:
+                chosen = _transform_for(chosen.name, chosen.type or "pipeline",
+                                        version or chosen.version,
+                                        chosen.source_hash or "", None)  # fmt: skip
+            started = Run(transform=chosen, name=name, params=params, status="started",
+                          environment=_environment())  # fmt: skip
+            started.started_at = _now()
+            started.save()
+        return started, chosen
+
+    from ..core.writes import retrying
+
+    run, transform = retrying(start)
     _push(run)
     _install_hooks()
     logger.info("tracking run %s of %s (%s)", run.uid, transform.name, transform.type)
