@@ -79,6 +79,8 @@ class Backend(ABC):
     def __init__(self) -> None:
         self._tx_depth = 0
         self._tx_lock = threading.RLock()
+        #: Tables whose version lock this transaction holds (taken once per transaction).
+        self._locked: set[str] = set()
         self.epoch = 0
 
     def touch(self) -> None:
@@ -107,6 +109,7 @@ class Backend(ABC):
                     self._tx_depth -= 1
                 return
             con.execute("BEGIN TRANSACTION")
+            self._locked.clear()
             self.touch()
             self._tx_depth = 1
             try:

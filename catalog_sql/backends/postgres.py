@@ -94,11 +94,14 @@ class PostgresBackend(Backend):
         """
         if not self._tx_depth:
             raise CatalogError("lock_table() needs an open transaction.")
+        if table in self._locked:  # held until this transaction ends
+            return
         sql = f"SELECT pg_try_advisory_xact_lock(hashtext({self._lock_key(table)})) AS got"
         with self.session() as con:
             got = con.execute("SELECT * FROM postgres_query(?, ?)", [ALIAS, sql]).fetchall()
         if not got[0][0]:
             raise ConflictError(f"Another writer is adding versions to {table}.", table=table)
+        self._locked.add(table)
 
     def wait_for_turn(self, table: str | None) -> None:
         """Block until the current holder of ``table``'s lock commits (one statement, so
