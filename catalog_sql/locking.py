@@ -39,15 +39,25 @@ class FileTurnLock:
     def _open(self, suffix: str) -> int:
         return os.open(f"{self.path}{suffix}", os.O_RDWR | os.O_CREAT, 0o666)
 
-    def acquire(self, deadline: float | None = None) -> None:
-        """Block (polling with back-off) until the lock is ours or the deadline passes."""
+    def acquire(self, deadline: float | None = None, *, alternative=None):
+        """Block (polling with back-off) until the lock is ours or the deadline passes.
+
+        ``alternative`` is tried whenever the lock is taken; if it returns something
+        (a connection to the holder), waiting stops and that is returned instead of
+        taking the lock. Returns None once the lock is ours.
+        """
         if self._fd is not None:
-            return
+            return None
         deadline = deadline or time.monotonic() + self.timeout
         fd = self._open(".lock")
         delay = 0.0005
         try:
             while not _try_lock(fd, fcntl.LOCK_EX):
+                other = alternative() if alternative is not None else None
+                if other is not None:
+                    os.close(fd)
+                    self._stop_waiting()
+                    return other
                 self._announce_waiting()
                 if time.monotonic() > deadline:
                     raise CatalogLockedError(self._busy_message(fd))
@@ -62,6 +72,18 @@ class FileTurnLock:
         os.ftruncate(fd, 0)
         os.pwrite(fd, self._token, 0)
         self._fd = fd
+        return None
+
+    def forget(self) -> None:
+        """In a forked child: the descriptors are the parent's; drop them (closing our
+        copies does not release the parent's lock)."""
+        for fd in (self._fd, self._wait_fd):
+            if fd is not None:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        self._fd = self._wait_fd = None
 
     def release(self) -> None:
         """Give the lock up (closing the descriptor releases the flock)."""

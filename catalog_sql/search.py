@@ -208,3 +208,46 @@ def _statement(table, target, fields, n, limit, threshold) -> str:
         .order_by(*_ranking(_quoted(fields[0], alias)))
     )  # fmt: skip
     return outer.sql(target.dialect)
+
+
+def compile_near(table: TableModel, target: Target, value: str, field: str) -> Compiled:
+    """Existing values of ``field`` that a new ``value`` nearly duplicates.
+
+    Near means: equal ignoring case and surrounding space, or within a small edit distance
+    (1 for values up to 10 characters, 2 beyond) of a value that shares the first two
+    characters. One narrow statement (no ranking), cheap to plan: a single save runs it
+    before its transaction to warn about ``"T cel"`` next to ``"T cell"``.
+
+    Examples:
+        >>> from catalog_sql.model import Column, TableModel
+        >>> t = TableModel("ulabel", {"id": Column("id", "int"), "name": Column("name", "str")})
+        >>> compile_near(t, Target("duckdb"), "T cel", "name").params
+        {'q': 't cel', 'head': 't ', 'n': 5, 'k': 1, 'v': 'T cel'}
+    """
+    _check_fields(table, [field])
+    q = " ".join(value.split()).lower()[:MAX_QUERY]
+    k = 1 if len(q) <= 10 else 2
+    params = {"q": q, "head": q[:2], "n": len(q), "k": k, "v": value}
+    key = ("near", table.name, target, field)
+    render = lambda: _near_statement(table, target, field)  # noqa: E731
+    return Compiled(sqlcache.get(key, render), params, target.dialect)
+
+
+def _near_statement(table: TableModel, target: Target, field: str) -> str:
+    col = _quoted(field, table.name)
+    low = exp.Lower(this=exp.Trim(this=col.copy()))
+    same = exp.EQ(this=low.copy(), expression=_ph("q"))
+    length = exp.Abs(this=exp.Sub(this=exp.Length(this=low.copy()), expression=_ph("n")))
+    typo = exp.and_(
+        exp.StartsWith(this=low.copy(), expression=_ph("head")),
+        exp.LTE(this=length, expression=_ph("k")),
+        exp.LTE(this=exp.Levenshtein(this=low.copy(), expression=_ph("q")), expression=_ph("k")),
+    )
+    query = (
+        exp.select(col.copy())
+        .from_(target.table(table.name, table.name))
+        .where(exp.and_(exp.or_(same, typo), exp.NEQ(this=col.copy(), expression=_ph("v"))))
+        .order_by(exp.Length(this=col.copy()))
+        .limit(10)
+    )
+    return query.sql(target.dialect)

@@ -8,6 +8,7 @@
 | ``LAKECAT_USER`` | the login name | the user handle recorded as ``created_by`` |
 | ``LAKECAT_VERBOSITY`` | ``info`` | what lakecat prints on stderr: info, warning, error |
 | ``LAKECAT_NOTEBOOK`` | unset | path of the running notebook when Jupyter cannot say |
+| ``LAKECAT_SHARE`` | ``1`` | ``0``: processes take turns on the embedded catalog file instead of the holder serving the others |
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ VARIABLES = (
     "LAKECAT_USER",
     "LAKECAT_VERBOSITY",
     "LAKECAT_NOTEBOOK",
+    "LAKECAT_SHARE",
 )
 
 
@@ -38,6 +40,7 @@ class Config:
     user: str
     verbosity: str
     notebook: str | None
+    share: bool
 
 
 def config() -> Config:
@@ -73,4 +76,5 @@ def _parse(values: tuple[str | None, ...]) -> Config:
         user=raw["LAKECAT_USER"] or getpass.getuser(),
         verbosity=(raw["LAKECAT_VERBOSITY"] or "info").lower(),
         notebook=raw["LAKECAT_NOTEBOOK"],
+        share=(raw["LAKECAT_SHARE"] or "1").strip().lower() not in ("0", "false", "no", "off"),
     )

@@ -177,7 +177,11 @@ def _make_backend(config: InstanceConfig, path: Path, create: bool) -> Backend:
         return PostgresBackend(config.db, schema=config.schema or "public")
     from catalog_sql.backends import DuckDBBackend
 
-    return DuckDBBackend(path / CATALOG_FILE, create=create, lock_timeout=env_config().lock_timeout)
+    settings = env_config()
+    return DuckDBBackend(
+        path / CATALOG_FILE, create=create, lock_timeout=settings.lock_timeout,
+        share=settings.share,
+    )  # fmt: skip
 
 
 def init(

@@ -66,19 +66,23 @@ def test_reader_waits_for_busy_writer_then_gets_in(tmp_path):  # DuckDB only: th
 
 
 def test_lock_timeout_is_a_typed_error(tmp_path):  # DuckDB only: the file lock
+    """A writer waiting longer than LAKECAT_LOCK_TIMEOUT for the write turn gets a typed
+    error naming the variable, whether it is served by the holder or waits for the file."""
     import os
 
     root = tmp_path / "held"
     lc.init(storage=str(root))
     backend = lc.connect(root).backend
-    env = {**os.environ, "LAKECAT_LOCK_TIMEOUT": "0.3"}
     code = (
         "import sys, lakecat as lc\n"
-        "try:\n    lc.connect(sys.argv[1])\n"
+        "try:\n    lc.connect(sys.argv[1]); lc.ULabel(name='late').save()\n"
         "except lc.CatalogLockedError as e:\n    print('locked:', e)\n"
     )
-    with backend.transaction():  # hold the catalog for the whole child run
-        out = subprocess.run(
-            [sys.executable, "-c", code, str(root)], capture_output=True, text=True, env=env
-        )
-    assert "locked:" in out.stdout and "LAKECAT_LOCK_TIMEOUT" in out.stdout, out.stderr
+    for share in ("1", "0"):
+        env = {**os.environ, "LAKECAT_LOCK_TIMEOUT": "0.3", "LAKECAT_SHARE": share}
+        with backend.transaction():  # hold the write turn for the whole child run
+            out = subprocess.run(
+                [sys.executable, "-c", code, str(root)], capture_output=True, text=True, env=env
+            )
+        assert "locked:" in out.stdout and "LAKECAT_LOCK_TIMEOUT" in out.stdout, out.stderr
+    assert not lc.ULabel.filter(name="late").exists()

@@ -108,7 +108,7 @@ class Backend(ABC):
                 finally:
                     self._tx_depth -= 1
                 return
-            con.execute("BEGIN TRANSACTION")
+            self._begin(con)
             self._locked.clear()
             self.touch()
             self._tx_depth = 1
@@ -116,10 +116,16 @@ class Backend(ABC):
                 yield con
             except BaseException:
                 self._tx_depth = 0
-                con.execute("ROLLBACK")
+                self._rollback(con)
                 raise
             self._tx_depth = 0
             self._commit(con)
+
+    def _begin(self, con) -> None:
+        con.execute("BEGIN TRANSACTION")
+
+    def _rollback(self, con) -> None:
+        con.execute("ROLLBACK")
 
     def _commit(self, con) -> None:
         """COMMIT, refusing to pass a silent rollback off as a commit.

@@ -3,32 +3,40 @@
 from __future__ import annotations
 
 import atexit
+import os
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .. import sharing
 from ..compiler import Compiled, Target
-from ..errors import CatalogError, CatalogLockedError
+from ..errors import CatalogError, CatalogLockedError, ConflictError
 from ..extensions import NO_DOWNLOADS
 from ..locking import FileTurnLock
-from .base import Backend
+from .base import Backend, translated
+
+_BACKENDS: weakref.WeakSet = weakref.WeakSet()
+#: Connections a forked child inherited: kept referenced so that their destructor never
+#: runs (closing would checkpoint a file the parent still holds).
+_INHERITED: list = []
 
 
 class DuckDBBackend(Backend):
     """A catalog in one ``.duckdb`` file.
 
-    The connection is opened on first use and kept while the process is busy. It is
-    closed (letting other processes in) as soon as another process waits and this one is
-    idle (checked every 50 ms) or at the end of an operation once it has held the file
-    for ``min_hold`` seconds; and after ``idle_release`` seconds without use anyway.
+    The connection is opened on first use and kept while the process is busy; the
+    process holding it serves other lakecat processes of the same user over a Unix
+    socket (``share``, see :mod:`catalog_sql.sharing`), who then run their statements in
+    it instead of waiting for the file. It is closed (letting other programs in) when
+    nobody used it for ``idle_release`` seconds, or, when a process that cannot be
+    served waits, as soon as this one is idle (checked every 50 ms) or at the end of an
+    operation once it has held the file for ``min_hold`` seconds.
     """
 
     name = "duckdb"
-    #: While this process keeps its connection open no other process can write the file,
-    #: so an unchanged ``epoch`` means an unchanged catalog.
-    exclusive = True
     #: Datasets are visible as views (``ds_<name>``) inside the catalog file itself.
     capabilities = frozenset({"catalog_views"})
 
@@ -40,6 +48,7 @@ class DuckDBBackend(Backend):
         lock_timeout: float = 60.0,
         idle_release: float = 2.0,
         min_hold: float = 0.05,
+        share: bool = True,
     ) -> None:
         super().__init__()
         self.path = Path(path)
@@ -61,17 +70,37 @@ class DuckDBBackend(Backend):
         self._yielded = False
         self._closed = False
         self._reaper: threading.Thread | None = None
+        self.share = share and sharing.supported()
+        self._server: sharing.Server | None = None
+        self._remote = False  # whether _con is a RemoteConnection to another holder
+        self._turn = threading.Lock()  # write transactions, ours and our clients', in turn
+        self._tx_con = None  # the connection the open transaction runs on
+        _BACKENDS.add(self)
         atexit.register(self.close)
+
+    @property
+    def mode(self) -> str:
+        """``holder`` (this process has the file open), ``client`` (another process
+        holding it runs our statements) or ``closed``."""
+        if self._con is None:
+            return "closed"
+        return "client" if self._remote else "holder"
 
     # -- holding and releasing the file ----------------------------------------------
     @contextmanager
     def session(self) -> Iterator:
         with self._rlock:
+            if self._tx_depth and self._con is not self._tx_con:
+                raise ConflictError(
+                    f"The process holding the catalog {self.path} let it go during this "
+                    f"transaction; nothing of it was written. Retry."
+                )
             if self._con is None:
                 self._open()
             self._depth += 1
             try:
-                yield self._con
+                with self._lost_holder():
+                    yield self._con
             finally:
                 self._depth -= 1
                 self._last_used = time.monotonic()
@@ -79,6 +108,8 @@ class DuckDBBackend(Backend):
                     self._release(yielded=True)
 
     def _should_yield(self) -> bool:
+        if self._remote:
+            return False
         held = time.monotonic() - self._opened_at
         return held >= self.min_hold and self._lock.others_waiting()
 
@@ -89,15 +120,27 @@ class DuckDBBackend(Backend):
             self._lock.let_others_in()
             self._yielded = False
         deadline = time.monotonic() + self._lock.timeout
-        self._lock.acquire(deadline)
-        try:
-            self._con = self._connect(deadline)
-        except BaseException:
-            self._lock.release()
-            raise
+        join = self._join if self.share and self.path.exists() else None
+        remote = self._lock.acquire(deadline, alternative=join)
+        if remote is not None:
+            self._con, self._remote = remote, True
+        else:
+            try:
+                self._con = self._connect(deadline)
+            except BaseException:
+                self._lock.release()
+                raise
+            if self.share:
+                self._server = sharing.Server.start(
+                    self._con, self.path, self._turn, self._lock.timeout
+                )
         self._opened_at = time.monotonic()
         self.touch()  # others may have written while we did not hold the file
         self._start_reaper()
+
+    def _join(self):
+        """A connection to the process holding the file, if it serves us."""
+        return sharing.connect(self.path)
 
     def _connect(self, deadline: float):
         import duckdb
@@ -129,13 +172,30 @@ class DuckDBBackend(Backend):
 
     def _release(self, *, yielded: bool = False) -> None:
         self.touch()  # from now on another process may write: epoch-keyed caches end here
-        if self._con is not None:
-            try:
-                self._con.close()
-            finally:
-                self._con = None
+        if self._con is None:
+            return
+        remote = self._remote
+        try:
+            if self._server is not None:
+                self._server.stop()
+            self._con.close()
+        finally:
+            self._con, self._server, self._remote = None, None, False
+            if not remote:
                 self._lock.release()
-                self._yielded = yielded
+            self._yielded = yielded and not remote
+
+    def _forget_after_fork(self) -> None:
+        """In a forked child: the parent's connection, server and lock are not ours."""
+        if self._con is not None:
+            _INHERITED.append(self._con)
+        self._con, self._server, self._remote, self._depth = None, None, False, 0
+        self._tx_depth = 0
+        self._rlock = threading.RLock()
+        self._tx_lock = threading.RLock()
+        self._turn = threading.Lock()
+        self._reaper = None
+        self._lock.forget()
 
     def _start_reaper(self) -> None:
         if self._reaper is None or not self._reaper.is_alive():
@@ -152,9 +212,12 @@ class DuckDBBackend(Backend):
                 if self._con is None:
                     return
                 idle = time.monotonic() - self._last_used
+                if self._server is not None:
+                    idle = min(idle, self._server.idle_for)
                 if self._depth or self._tx_depth:
                     continue
-                if idle >= self.idle_release or (idle >= 0.005 and self._lock.others_waiting()):
+                waiting = not self._remote and self._lock.others_waiting()
+                if idle >= self.idle_release or (idle >= 0.005 and waiting):
                     self._release(yielded=idle < self.idle_release)
                     return
             finally:
@@ -165,20 +228,112 @@ class DuckDBBackend(Backend):
             self._release()
             self._closed = True
 
+    # -- transactions: ours and our clients' take turns ----------------------------
+    def _begin(self, con) -> None:
+        if isinstance(con, sharing.RemoteConnection):
+            con.begin(self._lock.timeout)
+            self._tx_con = con
+            return
+        if not self._turn.acquire(timeout=self._lock.timeout):
+            raise CatalogLockedError(
+                f"Another process kept a transaction open on {self.path} for more than "
+                f"{self._lock.timeout:g} s. Let it finish, or raise LAKECAT_LOCK_TIMEOUT."
+            )
+        try:
+            con.execute("BEGIN TRANSACTION")
+        except BaseException:
+            self._turn.release()
+            raise
+        self._tx_con = con
+
+    def _rollback(self, con) -> None:
+        self._tx_con = None
+        if isinstance(con, sharing.RemoteConnection):
+            try:
+                con.rollback()
+            except sharing.ConnectionLost:
+                pass  # the holder is gone, and with it the transaction
+            return
+        try:
+            con.execute("ROLLBACK")
+        finally:
+            self._turn.release()
+
+    def _commit(self, con) -> None:
+        self._tx_con = None
+        if not isinstance(con, sharing.RemoteConnection):
+            try:
+                super()._commit(con)
+            finally:
+                self._turn.release()
+            return
+        try:
+            con.commit()
+        except sharing.ConnectionLost:
+            self._drop_remote()
+            raise CatalogError(
+                f"The process holding the catalog {self.path} went away while committing: "
+                f"the write may or may not have been saved. Check, then retry."
+            ) from None
+
+    def _drop_remote(self) -> None:
+        with self._rlock:
+            if self._remote and self._con is not None:
+                self._con.close()
+                self._con, self._remote = None, False
+
+    @contextmanager
+    def _lost_holder(self) -> Iterator[None]:
+        """A holder that let go mid-operation: a retryable ConflictError."""
+        try:
+            yield
+        except sharing.ConnectionLost:
+            holder = getattr(self._con, "holder_pid", "?")
+            self._drop_remote()
+            what = "transaction; nothing of it was written" if self._tx_depth else "operation"
+            raise ConflictError(
+                f"The process holding the catalog (pid {holder}) let it go during this "
+                f"{what}. Retry."
+            ) from None
+
     # -- statements --------------------------------------------------------------
-    def _run(self, con, compiled: Compiled):
+    def _sql(self, compiled: Compiled) -> str:
         # Values go in as literals rendered by sqlglot, not as bound parameters: DuckDB's
         # Python client imports pandas (~0.5 s) the first time it binds any parameter,
         # which would dominate every short-lived process (CLI, scripts). See decisions.md.
-        return con.execute(compiled.inline() if compiled.params else compiled.sql)
+        return compiled.inline() if compiled.params else compiled.sql
+
+    def _run(self, con, compiled: Compiled):
+        return con.execute(self._sql(compiled))
+
+    def _query(self, sql: str, want: str, take):
+        """``take(result)`` of a SELECT (one round trip when another process holds the
+        file); a read whose holder let go outside a transaction goes to the next one."""
+        for attempt in (1, 2):
+            with self._rlock:
+                try:
+                    with self.session() as con, translated():
+                        if not self._remote:
+                            return take(con.execute(sql))
+                        return take(con.query(sql, want))
+                except ConflictError:
+                    if self.in_transaction or attempt == 2 or self._con is not None:
+                        raise
+        raise AssertionError("unreachable")
+
+    def fetch(self, compiled: Compiled) -> tuple[list[str], list[tuple]]:
+        return self._query(
+            self._sql(compiled), "rows", lambda r: ([d[0] for d in r.description], r.fetchall())
+        )
+
+    def fetch_arrow(self, compiled: Compiled):
+        return self._query(self._sql(compiled), "arrow", lambda r: r.to_arrow_table())
 
     def reserve_ids(self, table: str, n: int) -> list[int]:
-        with self.session() as con:
-            if n <= 1000:  # fetchall avoids importing pyarrow for small reservations
-                rows = con.execute(f"SELECT nextval('{table}_id_seq') FROM range({int(n)})")
-                return [row[0] for row in rows.fetchall()]
-            result = con.execute(f"SELECT nextval('{table}_id_seq') FROM range({int(n)})")
-            return result.to_arrow_table().column(0).to_pylist()
+        sql = f"SELECT nextval('{table}_id_seq') FROM range({int(n)})"
+        if n <= 1000:  # rows avoid importing pyarrow for small reservations
+            return self._query(sql, "rows", lambda r: [row[0] for row in r.fetchall()])
+        return self._query(sql, "arrow", lambda r: r.to_arrow_table().column(0).to_pylist())
 
     def run_script(self, statements: list[str]) -> None:
         with self.session() as con:
@@ -197,3 +352,12 @@ class DuckDBBackend(Backend):
 
     def describe(self) -> dict[str, str]:
         return {"backend": "duckdb", "catalog": str(self.path)}
+
+
+def _after_fork_in_child() -> None:
+    for backend in list(_BACKENDS):
+        backend._forget_after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -178,15 +178,26 @@ class QuerySet:
         """Whether any record matches."""
         return bool(self._backend().fetch(self._compile("exists"))[1])
 
-    def values_list(self, *fields: str) -> list[tuple]:
-        """Only these columns of the matching records, as tuples (one narrow query)."""
+    def values_list(self, *fields: str, flat: bool = False) -> list:
+        """Only these columns of the matching records, as tuples (one narrow query);
+        ``flat=True`` with one field gives the values themselves.
+
+        Examples:
+            >>> import lakecat as lc
+            >>> _ = lc.ULabel(name="flat-a").save()
+            >>> lc.ULabel.filter(name="flat-a").values_list("name", flat=True)
+            ['flat-a']
+        """
         from ..instance import current
 
+        if flat and len(fields) != 1:
+            raise ValidationError(f"values_list(flat=True) takes one field, got {len(fields)}.")
         compiled = current().compiler.select(
             self.model._meta.table, self._where, order_by=self._order, limit=self._limit,
             offset=self._offset, mode="values", columns=fields, adapt=record_id,
         )  # fmt: skip
-        return self._backend().fetch(compiled)[1]
+        rows = self._backend().fetch(compiled)[1]
+        return [row[0] for row in rows] if flat else rows
 
     def ids(self) -> list[int]:
         """The ids of the matching records."""

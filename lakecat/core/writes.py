@@ -10,6 +10,7 @@ import json
 import logging
 import operator
 import random
+import re
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -32,6 +33,7 @@ Record = Any
 logger = logging.getLogger("lakecat")
 T = TypeVar("T")
 CHUNK = 1000
+_DIGITS = re.compile(r"[0-9]+")
 RETRY_SECONDS = 120.0
 ARROW_TYPES = {
     "str": "string",
@@ -104,6 +106,8 @@ def save_one(record: Record) -> Record:
     """Insert or update one record (see :meth:`Record.save`)."""
     _check_required(record)
     new = record.id is None
+    if new:
+        _warn_similar(record)  # advice, outside the write transaction
     try:
         if new:
             record._before_save(current())
@@ -160,7 +164,6 @@ def _insert_one(record: Record, instance: Instance) -> None:
         record._on_adopt(existing)
         _adopt(record, existing, instance)
         return
-    _warn_similar(record)
     meta = record._meta
     row_id = instance.backend.reserve_ids(meta.table, 1)[0]
     _stamp(record, instance, row_id, uids(1, meta.uid_length)[0], _now())
@@ -223,23 +226,31 @@ def _adopt(record: Record, existing: Record, instance: Instance, *, quiet: bool 
 
 
 def _warn_similar(record: Record) -> None:
-    """Warn when a new name differs from existing ones only by case or a typo."""
+    """Warn when a new name nearly duplicates existing ones (case, spacing, a typo).
+
+    Runs before the write transaction (it is advice, not a rule), as one narrow query.
+    Names that differ only in their digits (``sample 1`` / ``sample 2``) are not typos.
+    """
     name_field = record._meta.name_field
     value = record.__dict__.get(name_field) if name_field else None
-    if not isinstance(value, str) or len(value) < 4:
+    if not isinstance(value, str) or len(value.strip()) < 4:
         return
-    results = type(record).search(value, field=name_field, limit=3)
+    from catalog_sql.search import compile_near
+
+    instance = current()
+    table = instance.compiler.table(record._meta.table)
+    _, rows = instance.backend.fetch(compile_near(table, instance.backend.target, value,
+                                                 name_field))  # fmt: skip
+    digits = _DIGITS.sub("#", value.lower())
     near = [
-        getattr(r, name_field)
-        for r, (tier, score) in zip(results, results.ranks)
-        if tier == 0 or (tier == 4 and score >= 0.85)
+        n for (n,) in rows if _DIGITS.sub("#", n.lower()) != digits or n.lower() == value.lower()
     ]
     if near:
         logger.warning(
             "creating %s %r; similar records exist: %s",
             type(record).__name__,
             value,
-            ", ".join(repr(n) for n in near),
+            ", ".join(repr(n) for n in near[:3]),
         )
 
 
