@@ -28,7 +28,8 @@ WRITER = r"""
 import json, os, sys, time
 import lakecat as lc
 lc.settings.verbosity = "error"
-root, worker, n, mixed, start_at = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1", float(sys.argv[5])
+root, worker, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+mixed, start_at = sys.argv[4] == "1", float(sys.argv[5])
 lc.connect(root)
 while time.time() < start_at:
     time.sleep(0.001)

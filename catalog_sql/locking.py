@@ -13,6 +13,7 @@ the end of an operation as soon as it sees a waiter. See ``docs/decisions.md``.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import time
@@ -79,10 +80,8 @@ class FileTurnLock:
         copies does not release the parent's lock)."""
         for fd in (self._fd, self._wait_fd):
             if fd is not None:
-                try:
+                with contextlib.suppress(OSError):
                     os.close(fd)
-                except OSError:
-                    pass
         self._fd = self._wait_fd = None
 
     def release(self) -> None:

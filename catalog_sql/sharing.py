@@ -16,6 +16,7 @@ that knows only plain values (no code runs on load); Arrow tables travel as IPC 
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import os
@@ -183,10 +184,8 @@ class Server:
         """Stop serving: refuse new clients, let open transactions end (up to ``drain``
         seconds), then disconnect everyone (their next statement finds the next holder)."""
         self._closing = True
-        try:
+        with contextlib.suppress(OSError):
             self._sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
         self._sock.close()
         end = time.monotonic() + drain
         while time.monotonic() < end:
@@ -197,10 +196,8 @@ class Server:
         with self._state:
             clients = list(self._clients)
         for conn in clients:
-            try:
+            with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
         end = time.monotonic() + 5.0
         while time.monotonic() < end:
             with self._state:
@@ -436,10 +433,8 @@ class RemoteConnection:
 
     def close(self) -> None:
         """Disconnect (an open transaction is rolled back by the holder)."""
-        try:
+        with contextlib.suppress(OSError):
             self._sock.close()
-        except OSError:
-            pass
 
 
 class RemoteResult:

@@ -8,7 +8,7 @@
 | ``LAKECAT_USER`` | the login name | the user handle recorded as ``created_by`` |
 | ``LAKECAT_VERBOSITY`` | ``info`` | what lakecat prints on stderr: info, warning, error |
 | ``LAKECAT_NOTEBOOK`` | unset | path of the running notebook when Jupyter cannot say |
-| ``LAKECAT_SHARE`` | ``1`` | ``0``: processes take turns on the embedded catalog file instead of the holder serving the others |
+| ``LAKECAT_SHARE`` | ``1`` | ``0``: take turns on the embedded file (no holder serving others) |
 """
 
 from __future__ import annotations
