@@ -336,10 +336,8 @@ class _ClientSession:
 
     def close(self) -> None:
         if self.in_tx:
-            try:
+            with contextlib.suppress(Exception):  # the client is gone; its work is undone
                 self.cursor.execute("ROLLBACK")
-            except Exception:  # noqa: BLE001 - the client is gone; its work is undone
-                pass
             self._end_tx()
         if self.cursor is not None:
             self.cursor.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import threading
 import time
@@ -249,10 +250,8 @@ class DuckDBBackend(Backend):
     def _rollback(self, con) -> None:
         self._tx_con = None
         if isinstance(con, sharing.RemoteConnection):
-            try:
+            with contextlib.suppress(sharing.ConnectionLost):  # gone, with the transaction
                 con.rollback()
-            except sharing.ConnectionLost:
-                pass  # the holder is gone, and with it the transaction
             return
         try:
             con.execute("ROLLBACK")
