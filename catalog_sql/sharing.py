@@ -322,6 +322,8 @@ class _ClientSession:
             self._end_tx()
 
     def op_rollback(self) -> tuple:
+        if not self.in_tx:  # the BEGIN itself failed (no write turn): nothing to undo
+            return ("ok",)
         try:
             self.cursor.execute("ROLLBACK")
             return ("ok",)
