@@ -56,6 +56,11 @@ class CatalogLockedError(CatalogError, TimeoutError):
     """Another process held the embedded catalog for longer than the timeout."""
 
 
+class ReadOnlyError(CatalogError, PermissionError):
+    """The catalog is open read-only for this process (read-only storage or file, a
+    read-only opening, or a SELECT-only Postgres role) and the operation writes."""
+
+
 class SchemaVersionError(CatalogError):
     """The catalog schema is older or newer than this lakecat understands."""
 

@@ -31,6 +31,9 @@ from typing import Any
 logger = logging.getLogger("lakecat")
 
 PROTOCOL = 1
+#: Receipts of commits made for clients (token, time), so that a client whose holder died
+#: during COMMIT learns whether it landed. Pruned after a day.
+RECEIPTS = "lakecat_commit_receipt"
 _HEADER = struct.Struct("!Q")
 _CRED = struct.Struct("3i")
 #: Values a reply or request may hold besides builtins (what DuckDB returns).
@@ -134,8 +137,16 @@ class Server:
         self._state = threading.Lock()
         self._clients: dict[socket.socket, bool] = {}  # socket -> in a transaction
         self._closing = False
+        database.execute(
+            f"CREATE TABLE IF NOT EXISTS {RECEIPTS} (token VARCHAR, committed_at TIMESTAMPTZ)"
+        )
+        database.execute(f"DELETE FROM {RECEIPTS} WHERE committed_at < now() - INTERVAL 1 DAY")
         self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
-        self._sock.bind(address(self.path))
+        try:
+            self._sock.bind(address(self.path))
+        except OSError:
+            self._sock.close()
+            raise
         self._sock.listen(64)
         self._thread = threading.Thread(target=self._accept, name="lakecat-share", daemon=True)
         self._thread.start()
@@ -145,7 +156,7 @@ class Server:
         """A running server, or None when another process serves this file already."""
         try:
             return cls(database, path, turn, lock_timeout)
-        except OSError as err:
+        except Exception as err:  # noqa: BLE001 - serving is an optimisation: carry on
             logger.debug("not serving %s to other processes: %s", path, err)
             return None
 
@@ -308,10 +319,12 @@ class _ClientSession:
         self.server._enter()  # an open transaction keeps the server busy until it ends
         return ("ok",)
 
-    def op_commit(self) -> tuple:
+    def op_commit(self, token: str) -> tuple:
+        """Commit, recording ``token`` in the same transaction: a client that loses us
+        before hearing the answer can look it up (see :func:`committed`)."""
         try:
-            try:
-                self.cursor.execute("SELECT 1").fetchall()  # see Backend._commit
+            try:  # also the probe of Backend._commit: fails if the transaction aborted
+                self.cursor.execute(f"INSERT INTO {RECEIPTS} VALUES (?, now())", [token])
             except Exception as err:  # noqa: BLE001 - reported as a failed transaction
                 self.cursor.execute("ROLLBACK")
                 return ("error", "Aborted", str(err))
@@ -343,6 +356,11 @@ class _ClientSession:
             self._end_tx()
         if self.cursor is not None:
             self.cursor.close()
+
+
+def committed_sql(token: str) -> str:
+    """The query that tells whether the commit with receipt ``token`` landed."""
+    return f"SELECT count(*) FROM {RECEIPTS} WHERE token = '{token.replace(chr(39), '')}'"
 
 
 def _names(result) -> list[str]:
@@ -417,12 +435,12 @@ class RemoteConnection:
         with the transaction's first statement."""
         self._begin = timeout
 
-    def commit(self) -> None:
-        """Commit the transaction."""
+    def commit(self, token: str) -> None:
+        """Commit the transaction, under a receipt ``token`` (see :func:`committed`)."""
         if self._begin is not None:  # nothing was sent: nothing to commit
             self._begin = None
             return
-        self._call("commit")
+        self._call("commit", token)
 
     def rollback(self) -> None:
         """Roll the transaction back."""

@@ -43,6 +43,7 @@ _EXPORTS = {
     "ConflictError": "errors",
     "DuplicateError": "errors",
     "CatalogLockedError": "errors",
+    "ReadOnlyError": "errors",
     "SchemaVersionError": "errors",
     "InstanceError": "errors",
     "settings": "_settings",
@@ -70,6 +71,7 @@ if TYPE_CHECKING:  # what IDEs and type checkers see; at run time names load laz
     from .errors import (
         CatalogError,
         CatalogLockedError,
+        ReadOnlyError,
         ConflictError,
         DatasetExistsError,
         DuplicateError,

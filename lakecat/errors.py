@@ -17,6 +17,7 @@ from catalog_sql.errors import (
     LakecatError,
     MultipleResultsError,
     NotFoundError,
+    ReadOnlyError,
     SchemaVersionError,
     ValidationError,
 )
@@ -72,6 +73,7 @@ __all__ = [
     "NotFoundError",
     "ReadOnlyQueryError",
     "SchemaMismatchError",
+    "ReadOnlyError",
     "SchemaVersionError",
     "StorageError",
     "TrackingError",

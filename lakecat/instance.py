@@ -169,7 +169,9 @@ def _configure_sql_cache() -> None:
     sqlcache.configure(home() / "cache" if env_config().sql_cache else None, fingerprint)
 
 
-def _make_backend(config: InstanceConfig, path: Path, create: bool) -> Backend:
+def _make_backend(
+    config: InstanceConfig, path: Path, create: bool, read_only: bool | None = None
+) -> Backend:
     _configure_sql_cache()
     if config.db:
         from catalog_sql.backends import PostgresBackend
@@ -180,7 +182,7 @@ def _make_backend(config: InstanceConfig, path: Path, create: bool) -> Backend:
     settings = env_config()
     return DuckDBBackend(
         path / CATALOG_FILE, create=create, lock_timeout=settings.lock_timeout,
-        share=settings.share,
+        share=settings.share, read_only=read_only,
     )  # fmt: skip
 
 
@@ -279,8 +281,14 @@ def _prepare(backend: Backend) -> None:
     backend.prepare()
 
 
-def connect(instance: str | os.PathLike | None = None) -> Instance:
+def connect(instance: str | os.PathLike | None = None, *, read_only: bool = False) -> Instance:
     """Open an existing instance (path, name, or the remembered current one).
+
+    Args:
+        instance: a storage folder, an instance name, or None for the current one.
+        read_only: open the embedded catalog read-only (no lock files, nothing written).
+            An instance whose catalog file or folder this process cannot write is opened
+            read-only anyway. Writes then raise :class:`ReadOnlyError`.
 
     Examples:
         >>> import lakecat as lc, tempfile
@@ -292,9 +300,9 @@ def connect(instance: str | os.PathLike | None = None) -> Instance:
     path = _locate(instance)
     config = _read_config(path)
     old = _CURRENT[0]
-    if old is not None and old.path == path:
+    if old is not None and old.path == path and (old.backend.read_only or not read_only):
         return old
-    backend = _make_backend(config, path, create=False)
+    backend = _make_backend(config, path, create=False, read_only=read_only or None)
     try:
         _check_schema(backend)
     except BaseException:
@@ -305,6 +313,12 @@ def connect(instance: str | os.PathLike | None = None) -> Instance:
 
 def _check_schema(backend: Backend) -> None:
     pending = migrations.pending(backend)
+    if pending and backend.read_only:
+        raise SchemaVersionError(
+            f"The catalog schema is older than this lakecat ({', '.join(m.name for m in pending)} "
+            f"not applied) and this process can only read it. Open it once with write access "
+            f"(`lakecat migrate`), or use the lakecat release that wrote it."
+        )
     if pending:
         names = ", ".join(m.name for m in pending)
         logger.warning("migrating the catalog schema: %s", names)
@@ -384,6 +398,15 @@ def _activate(instance: Instance) -> Instance:
 
 
 def _remember(instance: Instance) -> None:
+    """Note the instance as known and current in the settings folder (best effort: a
+    settings folder that cannot be written does not stop anyone from reading)."""
+    try:
+        _remember_in(instance)
+    except OSError as err:
+        logger.debug("could not remember instance %s in %s: %s", instance.name, home(), err)
+
+
+def _remember_in(instance: Instance) -> None:
     known = _known()
     if known.get(instance.name) != str(instance.path):
         known[instance.name] = str(instance.path)

@@ -200,3 +200,59 @@ def test_a_forked_child_does_not_use_the_parents_connection(tmp_path):
         _, status = os.waitpid(pid, 0)
         assert os.waitstatus_to_exitcode(status) == 0
         assert sorted(lc.ULabel.filter().values_list("name", flat=True)) == ["child", "parent"]
+
+
+DIES_IN_COMMIT = """
+import os, sys, time, lakecat as lc
+from pathlib import Path
+from catalog_sql import sharing
+from lakecat.instance import current
+when = sys.argv[3]
+original = sharing._ClientSession.op_commit
+
+def dying_commit(self, token):
+    if when == "before":
+        os._exit(9)  # killed before COMMIT: nothing of the client's transaction lands
+    original(self, token)
+    os._exit(9)  # killed after COMMIT, before the client hears it
+
+sharing._ClientSession.op_commit = dying_commit
+lc.connect(sys.argv[1])
+with current().backend.session():
+    Path(sys.argv[2]).touch()
+    time.sleep(600)
+"""
+
+SAVES_ONE = """
+import sys, lakecat as lc
+from lakecat.instance import current
+lc.connect(sys.argv[1])
+lc.ULabel.filter().count()
+mode = current().backend.mode
+lc.ULabel(name="once").save()
+print(mode, current().backend.mode)
+"""
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_a_holder_dying_in_commit_leaves_the_write_exactly_once(tmp_path, when):
+    """The client cannot hear the answer; the commit receipt tells it whether its write
+    landed (after: done) or not (before: retried), so the label exists exactly once."""
+    root = tmp_path / "inst"
+    lc.init(storage=str(root))
+    lc.disconnect()
+    env = {**os.environ, "LAKECAT_LOCK_TIMEOUT": "30"}
+    holding = tmp_path / "holding"
+    holder = subprocess.Popen([sys.executable, "-c", DIES_IN_COMMIT, str(root), str(holding),
+                               when], stderr=subprocess.PIPE, text=True, env=env)  # fmt: skip
+    try:
+        _wait_for(holding, holder)
+        out = _run(SAVES_ONE, root)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert holder.returncode == 9  # it died in the commit, as arranged
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["client", "holder"]
+    lc.connect(root)
+    assert lc.ULabel.filter(name="once").count() == 1

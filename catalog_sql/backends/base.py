@@ -32,6 +32,7 @@ def translate(err: Exception) -> Exception:
         ConflictError,
         DuplicateError,
         IntegrityError,
+        ReadOnlyError,
         ValidationError,
     )
 
@@ -45,6 +46,10 @@ def translate(err: Exception) -> Exception:
         return DuplicateError(f"A record with the same unique value exists: {text}")
     if "could not serialize access" in text or "deadlock detected" in text:
         return ConflictError(f"Another writer changed the same records; retry: {text}")
+    if "read-only mode" in text or "permission denied" in text:
+        return ReadOnlyError(
+            f"The catalog is read-only for this process, and this operation writes: {text}"
+        )
     if "NOT NULL constraint" in text or "null value in column" in text:
         return IntegrityError(f"A required field is missing: {text}")
     return CatalogError(f"The catalog rejected the statement: {text}")
@@ -70,8 +75,9 @@ class Backend(ABC):
     #: How the same tables are named from inside DuckDB (shell, joins, bulk inserts).
     duck_target: Target
 
-    #: Whether ``epoch`` proves that nobody else changed the catalog (see DuckDBBackend).
-    exclusive = False
+    #: Whether this connection can only read (known up front; a SELECT-only Postgres role
+    #: is found out at its first write, as a ReadOnlyError).
+    read_only = False
     #: What the database can do beyond the portable DDL (migrations skip statements
     #: marked ``-- requires: <capability>`` that the back end lacks).
     capabilities: frozenset[str] = frozenset()

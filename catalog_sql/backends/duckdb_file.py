@@ -7,6 +7,7 @@ import contextlib
 import os
 import threading
 import time
+import uuid
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -50,9 +51,13 @@ class DuckDBBackend(Backend):
         idle_release: float = 2.0,
         min_hold: float = 0.05,
         share: bool = True,
+        read_only: bool | None = None,
     ) -> None:
         super().__init__()
         self.path = Path(path)
+        #: Open the file read-only (no lock files, no writes): asked for, or because the
+        #: file or its folder cannot be written (read-only storage, another user's files).
+        self.read_only = _unwritable(self.path) if read_only is None else read_only
         if not create and not self.path.exists():
             raise CatalogError(
                 f"Catalog file {self.path} does not exist. Create the instance with "
@@ -109,7 +114,7 @@ class DuckDBBackend(Backend):
                     self._release(yielded=True)
 
     def _should_yield(self) -> bool:
-        if self._remote:
+        if self._remote or self.read_only:
             return False
         held = time.monotonic() - self._opened_at
         return held >= self.min_hold and self._lock.others_waiting()
@@ -122,7 +127,10 @@ class DuckDBBackend(Backend):
             self._yielded = False
         deadline = time.monotonic() + self._lock.timeout
         join = self._join if self.share and self.path.exists() else None
-        remote = self._lock.acquire(deadline, alternative=join)
+        if self.read_only:  # no lock files to write: DuckDB's own lock keeps writers out
+            remote = join() if join else None
+        else:
+            remote = self._lock.acquire(deadline, alternative=join)
         if remote is not None:
             self._con, self._remote = remote, True
         else:
@@ -131,7 +139,7 @@ class DuckDBBackend(Backend):
             except BaseException:
                 self._lock.release()
                 raise
-            if self.share:
+            if self.share and not self.read_only:
                 self._server = sharing.Server.start(
                     self._con, self.path, self._turn, self._lock.timeout
                 )
@@ -148,7 +156,8 @@ class DuckDBBackend(Backend):
 
         while True:
             try:
-                con = duckdb.connect(str(self.path), config=dict(NO_DOWNLOADS))
+                con = duckdb.connect(str(self.path), read_only=self.read_only,
+                                     config=dict(NO_DOWNLOADS))  # fmt: skip
                 con.execute("SET TimeZone = 'UTC'")
                 return con
             except duckdb.IOException as err:
@@ -182,7 +191,7 @@ class DuckDBBackend(Backend):
             self._con.close()
         finally:
             self._con, self._server, self._remote = None, None, False
-            if not remote:
+            if not remote and not self.read_only:
                 self._lock.release()
             self._yielded = yielded and not remote
 
@@ -217,7 +226,7 @@ class DuckDBBackend(Backend):
                     idle = min(idle, self._server.idle_for)
                 if self._depth or self._tx_depth:
                     continue
-                waiting = not self._remote and self._lock.others_waiting()
+                waiting = not (self._remote or self.read_only) and self._lock.others_waiting()
                 if idle >= self.idle_release or (idle >= 0.005 and waiting):
                     self._release(yielded=idle < self.idle_release)
                     return
@@ -266,14 +275,30 @@ class DuckDBBackend(Backend):
             finally:
                 self._turn.release()
             return
+        token = uuid.uuid4().hex
         try:
-            con.commit()
+            con.commit(token)
         except sharing.ConnectionLost:
             self._drop_remote()
+            self._settle(token)
+
+    def _settle(self, token: str) -> None:
+        """The holder died during COMMIT: ask the catalog (now held by someone else, or
+        by us) whether the commit landed; if not, the transaction is retried."""
+        sql = sharing.committed_sql(token)
+        try:
+            landed = self._query(sql, "rows", lambda r: r.fetchall()[0][0])
+        except Exception as err:  # noqa: BLE001 - say what is known, keep the cause
             raise CatalogError(
-                f"The process holding the catalog {self.path} went away while committing: "
-                f"the write may or may not have been saved. Check, then retry."
-            ) from None
+                f"The process holding the catalog {self.path} went away while committing, "
+                f"and whether the write landed could not be checked ({err}). Check, then "
+                f"retry."
+            ) from err
+        if not landed:
+            raise ConflictError(
+                f"The process holding the catalog {self.path} went away before committing "
+                f"this transaction; nothing of it was written. Retry."
+            )
 
     def _drop_remote(self) -> None:
         with self._rlock:
@@ -350,7 +375,17 @@ class DuckDBBackend(Backend):
         return ["duckdb", str(self.path)]
 
     def describe(self) -> dict[str, str]:
-        return {"backend": "duckdb", "catalog": str(self.path)}
+        info = {"backend": "duckdb", "catalog": str(self.path)}
+        if self.read_only:
+            info["access"] = "read-only"
+        return info
+
+
+def _unwritable(path: Path) -> bool:
+    """Whether this process cannot write the catalog file or the folder it lives in."""
+    if not path.exists():
+        return False
+    return not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
 
 
 def _after_fork_in_child() -> None:
