@@ -71,7 +71,6 @@ if TYPE_CHECKING:  # what IDEs and type checkers see; at run time names load laz
     from .errors import (
         CatalogError,
         CatalogLockedError,
-        ReadOnlyError,
         ConflictError,
         DatasetExistsError,
         DuplicateError,
@@ -83,6 +82,7 @@ if TYPE_CHECKING:  # what IDEs and type checkers see; at run time names load laz
         MissingDependencyError,
         MultipleResultsError,
         NotFoundError,
+        ReadOnlyError,
         ReadOnlyQueryError,
         SchemaMismatchError,
         SchemaVersionError,

@@ -95,8 +95,11 @@ def test_embedded_instance_on_read_only_storage_is_readable(tmp_path):
     before = _tree(root)
     code = READER.replace('"', '\\"')
     lakecat = shutil.which("lakecat")
-    out = _in_read_only_mount(root, f'"{sys.executable}" -c "{code}" "{root}" && '
-                                    f'"{lakecat}" connect "{root}" && "{lakecat}" ls ulabel')
+    out = _in_read_only_mount(
+        root,
+        f'"{sys.executable}" -c "{code}" "{root}" && '
+        f'"{lakecat}" connect "{root}" && "{lakecat}" ls ulabel',
+    )
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     assert lines[:6] == ["access read-only", "labels ['a', 'b']", "file [1, 2]",
