@@ -56,6 +56,10 @@ class CatalogLockedError(CatalogError, TimeoutError):
     """Another process held the embedded catalog for longer than the timeout."""
 
 
+class DiskFullError(CatalogError, OSError):
+    """The disk holding the catalog is full; nothing of the write was saved."""
+
+
 class ReadOnlyError(CatalogError, PermissionError):
     """The catalog is open read-only for this process (read-only storage or file, a
     read-only opening, or a SELECT-only Postgres role) and the operation writes."""

@@ -21,6 +21,7 @@ import io
 import logging
 import os
 import pickle
+import select
 import socket
 import struct
 import threading
@@ -47,7 +48,13 @@ _ALLOWED = {
 
 
 class ConnectionLost(ConnectionError):
-    """The other end went away (the holder released the catalog, or died)."""
+    """The holder went away. ``safe``: it said so before running the request (it let the
+    catalog go), so the request can go to the next holder; otherwise it may have died
+    while running it."""
+
+    def __init__(self, message: str, *, safe: bool) -> None:
+        super().__init__(message)
+        self.safe = safe
 
 
 class _PlainUnpickler(pickle.Unpickler):
@@ -192,29 +199,31 @@ class Server:
             conn.close()
 
     def stop(self, drain: float = 30.0) -> None:
-        """Stop serving: refuse new clients, let open transactions end (up to ``drain``
-        seconds), then disconnect everyone (their next statement finds the next holder)."""
+        """Stop serving: refuse new clients; each client not inside a transaction is told
+        "bye" (its next request goes to the next holder, nothing of it was run); clients
+        inside one finish it first (up to ``drain`` seconds, then they are cut off and
+        their transaction is rolled back)."""
         self._closing = True
         with contextlib.suppress(OSError):
             self._sock.shutdown(socket.SHUT_RDWR)
         self._sock.close()
-        end = time.monotonic() + drain
-        while time.monotonic() < end:
-            with self._state:
-                if not self.busy:
-                    break
-            time.sleep(0.002)
+        if self._wait_for_clients(drain):
+            return
         with self._state:
             clients = list(self._clients)
         for conn in clients:
             with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
-        end = time.monotonic() + 5.0
+        self._wait_for_clients(5.0)
+
+    def _wait_for_clients(self, seconds: float) -> bool:
+        end = time.monotonic() + seconds
         while time.monotonic() < end:
             with self._state:
                 if not self._clients:
-                    return
+                    return True
             time.sleep(0.002)
+        return False
 
     def _enter(self) -> None:
         with self._state:
@@ -237,28 +246,47 @@ class _ClientSession:
         self.in_tx = False
 
     def run(self) -> None:
-        import duckdb
-
-        while True:
+        while self._next_request():
             try:
                 message = _recv(self.conn)
             except (OSError, pickle.UnpicklingError, EOFError):
                 return
             if message is None:
                 return
-            self.server._enter()
-            try:
-                reply = self.handle(message)
-            except duckdb.Error as err:
-                reply = ("error", type(err).__name__, str(err))
-            except Exception as err:  # noqa: BLE001 - the client gets every failure as a reply
-                reply = ("error", "Error", f"{type(err).__name__}: {err}")
-            finally:
-                self.server._leave()
+            if self.server._closing and not self.in_tx:
+                self._bye()  # not run: the client sends it to the next holder
+                return
+            reply = self._answer(message)
             try:
                 _send(self.conn, reply)
             except OSError:
                 return
+
+    def _next_request(self) -> bool:
+        """Wait for the client's next request; False once it was told "bye" (we are
+        closing and it has no open transaction)."""
+        while not select.select([self.conn], [], [], 0.05)[0]:
+            if self.server._closing and not self.in_tx:
+                self._bye()
+                return False
+        return True
+
+    def _bye(self) -> None:
+        with contextlib.suppress(OSError):
+            _send(self.conn, ("bye",))
+
+    def _answer(self, message: tuple) -> tuple:
+        import duckdb
+
+        self.server._enter()
+        try:
+            return self.handle(message)
+        except duckdb.Error as err:
+            return ("error", type(err).__name__, str(err))
+        except Exception as err:  # noqa: BLE001 - the client gets every failure as a reply
+            return ("error", "Error", f"{type(err).__name__}: {err}")
+        finally:
+            self.server._leave()
 
     def handle(self, message: tuple) -> tuple:
         op, *args = message
@@ -404,11 +432,16 @@ class RemoteConnection:
             self._begin = None
         try:
             _send(self._sock, message)
+        except OSError as err:  # it hung up before reading this: nothing was run
+            raise ConnectionLost(f"the catalog's holder is gone ({err})", safe=True) from None
+        try:
             reply = _recv(self._sock)
         except OSError as err:
-            raise ConnectionLost(str(err)) from None
+            raise ConnectionLost(str(err), safe=False) from None
         if reply is None:
-            raise ConnectionLost("the catalog's holder closed the connection")
+            raise ConnectionLost("the catalog's holder closed the connection", safe=False)
+        if reply[0] == "bye":
+            raise ConnectionLost("the catalog's holder let it go", safe=True)
         if reply[0] == "error":
             raise _error(reply[1], reply[2])
         return reply

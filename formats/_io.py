@@ -37,6 +37,8 @@ REMOTE_BLOCK_SIZE = 2 * 2**20
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _PASS_THROUGH = (FormatError, FileNotFoundError, MemoryError)
+#: OSErrors about where bytes go rather than what they are: passed on unchanged.
+_STORAGE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS, errno.EIO}
 
 StorageOptions = dict[str, Any] | None
 
@@ -95,6 +97,10 @@ def typed_errors(message: str, extra: str) -> Iterator[None]:
         yield
     except _PASS_THROUGH:
         raise
+    except OSError as exc:
+        if exc.errno in _STORAGE_ERRNOS:  # the disk, not the format: full, read-only…
+            raise
+        raise FormatError(f"{message}: {exc}") from exc
     except ImportError as exc:
         target = f"'lakecat[{extra}]'" if extra else "lakecat"
         raise MissingDependencyError(

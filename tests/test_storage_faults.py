@@ -63,3 +63,69 @@ def test_s3_down_is_a_storage_error_and_a_retry_works(make_instance, monkeypatch
         assert list(again.load()["x"]) == [2]
     finally:
         server.kill()
+
+
+DISK_FULL = """
+import os, sys, lakecat as lc, pandas as pd
+mount, db, name = sys.argv[1], sys.argv[2] or None, sys.argv[3] or None
+lc.init(storage=mount + "/lab", db=db, name=name)
+kept = lc.File(pd.DataFrame({"x": [1]}), key="kept.parquet").save()
+big = mount + "/../big.bin"
+with open(big, "wb") as fh:
+    fh.write(os.urandom(12 << 20))  # more than the disk has left
+try:
+    lc.File(big, key="big.bin").save()
+except lc.StorageError as err:
+    print("blob:", type(err).__name__, "disk is full" in str(err))
+print("files:", sorted(f.key for f in lc.File.filter()))
+print("leftovers:", sorted(os.listdir(mount + "/lab/.lakecat/tmp")))
+filler = mount + "/filler"
+with open(filler, "wb") as fh:  # now fill the disk to the last byte
+    try:
+        while True:
+            fh.write(b"x" * 65536)
+    except OSError:
+        pass
+try:
+    lc.save([lc.ULabel(name=f"full-{j}") for j in range(20000)])
+    print("labels: saved")
+except lc.DiskFullError as err:
+    print("labels:", type(err).__name__)
+try:
+    lc.File(pd.DataFrame({"y": list(range(1000))}), key="more.parquet").save()
+    print("file: saved")
+except (lc.DiskFullError, lc.StorageError) as err:
+    print("file:", type(err).__name__)
+print("counts:", lc.ULabel.filter(name__startswith="full-").count(), lc.File.filter().count())
+os.remove(filler)  # the fault is gone: retries work
+lc.save([lc.ULabel(name=f"full-{j}") for j in range(20000)])
+lc.File(pd.DataFrame({"y": list(range(1000))}), key="more.parquet").save()
+print("retry:", lc.ULabel.filter(name__startswith="full-").count(), lc.File.filter().count())
+"""
+
+
+def test_a_full_disk_is_a_typed_error_and_a_retry_works(make_instance, tmp_path):
+    """Storage (and, embedded, the catalog) on a small tmpfs in a mount namespace."""
+    import os
+    import shutil
+
+    if shutil.which("unshare") is None or os.geteuid() != 0:
+        if os.environ.get("CI") == "true":
+            pytest.fail("a small tmpfs needs root and unshare under CI")
+        pytest.skip("a small tmpfs needs root and unshare")
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    name = make_instance.new_name("full") if make_instance.backend == "postgres" else ""
+    script = f'mount -t tmpfs -o size=10m tmpfs "{mount}" && "{sys.executable}" -c "$0" "$@"'
+    out = subprocess.run(["unshare", "-m", "sh", "-c", script, DISK_FULL, str(mount),
+                          make_instance.db or "", name], capture_output=True, text=True,
+                         timeout=300)  # fmt: skip
+    assert out.returncode == 0, out.stderr[-3000:]
+    lines = out.stdout.splitlines()
+    assert lines[0] == "blob: StorageError True", out.stdout
+    assert lines[1] == "files: ['kept.parquet']" and lines[2] == "leftovers: []"
+    if make_instance.backend == "duckdb":  # the catalog itself is on the full disk
+        assert lines[3:6] == ["labels: DiskFullError", "file: StorageError", "counts: 0 1"]
+    else:  # only the blob needs the full disk
+        assert lines[3:6] == ["labels: saved", "file: StorageError", "counts: 20000 1"]
+    assert lines[6] == "retry: 20000 2"

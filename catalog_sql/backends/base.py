@@ -30,6 +30,7 @@ def translate(err: Exception) -> Exception:
     from ..errors import (
         CatalogError,
         ConflictError,
+        DiskFullError,
         DuplicateError,
         IntegrityError,
         ReadOnlyError,
@@ -46,6 +47,11 @@ def translate(err: Exception) -> Exception:
         return DuplicateError(f"A record with the same unique value exists: {text}")
     if "could not serialize access" in text or "deadlock detected" in text:
         return ConflictError(f"Another writer changed the same records; retry: {text}")
+    if "No space left on device" in text or "could not extend file" in text:
+        return DiskFullError(
+            f"The catalog could not write: the disk is full. Free space and retry; nothing "
+            f"of this write was saved. ({text})"
+        )
     if "read-only mode" in text or "permission denied" in text:
         return ReadOnlyError(
             f"The catalog is read-only for this process, and this operation writes: {text}"
@@ -158,26 +164,34 @@ class Backend(ABC):
     def _run(self, con, compiled: Compiled):
         """Run ``compiled`` natively and return the DuckDB result."""
 
+    def run(self, fn, *, idempotent: bool = False):
+        """``fn(connection)`` in one session (the embedded back end sends it again to the
+        next holder when the process serving the catalog let go; see DuckDBBackend)."""
+        with self.session() as con, translated():
+            return fn(con)
+
     def fetch(self, compiled: Compiled) -> tuple[list[str], list[tuple]]:
         """Column names and rows of a compiled SELECT."""
-        with self.session() as con, translated():
+
+        def rows(con):
             result = self._run(con, compiled)
             return [d[0] for d in result.description], result.fetchall()
 
+        return self.run(rows, idempotent=True)
+
     def fetch_arrow(self, compiled: Compiled):
         """A compiled SELECT as a ``pyarrow.Table``."""
-        with self.session() as con, translated():
-            return self._run(con, compiled).to_arrow_table()
+        return self.run(lambda con: self._run(con, compiled).to_arrow_table(), idempotent=True)
 
     def execute(self, compiled: Compiled) -> None:
         """Run a compiled write statement."""
         self.touch()
-        with self.session() as con, translated():
-            self._run(con, compiled)
+        self.run(lambda con: self._run(con, compiled))
 
     def duck_sql(self, sql: str, params: Any = None, **frames: Any):
         """Run DuckDB-dialect ``sql`` with Arrow tables registered under the given names."""
-        with self.session() as con:
+
+        def query(con):
             for name, frame in frames.items():
                 con.register(name, frame)
             try:
@@ -185,6 +199,8 @@ class Backend(ABC):
             finally:
                 for name in frames:
                     con.unregister(name)
+
+        return self.run(query)
 
     def insert_arrow(self, table: str, data) -> None:
         """Insert every row of a ``pyarrow.Table`` into ``table`` (columns by name)."""
@@ -196,12 +212,19 @@ class Backend(ABC):
             exp.Schema(this=self.duck_target.table(table), expressions=cols),
         )
         self.touch()
-        with self.session() as con:
+
+        def insert_batch(con):
             con.register(BATCH, data)
             try:
                 con.execute(insert.sql("duckdb"))
             finally:
                 con.unregister(BATCH)
+
+        self.run(insert_batch)
+
+    def checkpoint(self) -> None:  # noqa: B027 - deliberately a no-op by default
+        """Make committed changes durable in the main database file (DuckDB: the WAL)."""
+        return None
 
     def lock_table(self, table: str) -> None:
         """Make writers of ``table``'s version families take turns until the transaction

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import logging
 import os
 import threading
 import time
@@ -20,10 +21,20 @@ from ..extensions import NO_DOWNLOADS
 from ..locking import FileTurnLock
 from .base import Backend, translated
 
+logger = logging.getLogger("lakecat")
 _BACKENDS: weakref.WeakSet = weakref.WeakSet()
 #: Connections a forked child inherited: kept referenced so that their destructor never
 #: runs (closing would checkpoint a file the parent still holds).
 _INHERITED: list = []
+
+
+class HolderLost(ConflictError):
+    """The process serving the catalog let it go (``safe``: before running the request)
+    or died; retried where that is safe (see :meth:`DuckDBBackend.run`)."""
+
+    def __init__(self, message: str, *, safe: bool) -> None:
+        super().__init__(message)
+        self.safe = safe
 
 
 class DuckDBBackend(Backend):
@@ -166,6 +177,26 @@ class DuckDBBackend(Backend):
                     time.sleep(0.01)
                     continue
                 raise self._open_error(text) from None
+            except duckdb.Error as err:
+                if "Failure while replaying WAL" not in str(err) or self.read_only:
+                    raise self._open_error(str(err)) from None
+                self._set_wal_aside(str(err))
+
+    def _set_wal_aside(self, text: str) -> None:
+        """DuckDB 1.5 cannot replay some WAL records (an ALTER TABLE of a table whose
+        columns default to ``nextval``, committed just before a crash): rather than a
+        catalog that never opens again, move the WAL aside (kept, named in the warning)
+        and open the file as of its last checkpoint. Migrations checkpoint right after
+        their DDL, so what is set aside is at most the migration that was cut off, which
+        is applied again."""
+        wal = self.path.with_name(self.path.name + ".wal")
+        aside = wal.with_name(f"{wal.name}.unreplayable-{time.strftime('%Y%m%dT%H%M%S')}")
+        os.replace(wal, aside)
+        logger.warning(
+            "the catalog's write-ahead log could not be replayed (%s); it was moved to %s "
+            "and the catalog opened as of its last checkpoint", " ".join(text.split())[:200],
+            aside,
+        )  # fmt: skip
 
     def _open_error(self, text: str) -> CatalogError:
         if "lock" in text.lower():
@@ -311,14 +342,30 @@ class DuckDBBackend(Backend):
         """A holder that let go mid-operation: a retryable ConflictError."""
         try:
             yield
-        except sharing.ConnectionLost:
+        except sharing.ConnectionLost as lost:
             holder = getattr(self._con, "holder_pid", "?")
             self._drop_remote()
             what = "transaction; nothing of it was written" if self._tx_depth else "operation"
-            raise ConflictError(
+            raise HolderLost(
                 f"The process holding the catalog (pid {holder}) let it go during this "
-                f"{what}. Retry."
+                f"{what}. Retry.",
+                safe=lost.safe,
             ) from None
+
+    def run(self, fn, *, idempotent: bool = False):
+        """``fn(connection)`` in one session. Outside a transaction, a holder that let the
+        catalog go before running it (or, for ``idempotent`` work, at any moment) is
+        replaced by the next one and ``fn`` runs again there."""
+        for attempt in range(4):
+            with self._rlock:
+                try:
+                    with self.session() as con, translated():
+                        return fn(con)
+                except HolderLost as lost:
+                    again = not self.in_transaction and (lost.safe or idempotent)
+                    if not again or attempt == 3:
+                        raise
+        raise AssertionError("unreachable")
 
     # -- statements --------------------------------------------------------------
     def _sql(self, compiled: Compiled) -> str:
@@ -331,19 +378,15 @@ class DuckDBBackend(Backend):
         return con.execute(self._sql(compiled))
 
     def _query(self, sql: str, want: str, take):
-        """``take(result)`` of a SELECT (one round trip when another process holds the
-        file); a read whose holder let go outside a transaction goes to the next one."""
-        for attempt in (1, 2):
-            with self._rlock:
-                try:
-                    with self.session() as con, translated():
-                        if not self._remote:
-                            return take(con.execute(sql))
-                        return take(con.query(sql, want))
-                except ConflictError:
-                    if self.in_transaction or attempt == 2 or self._con is not None:
-                        raise
-        raise AssertionError("unreachable")
+        """``take(result)`` of a SELECT: one round trip when another process holds the
+        file, and sent again to the next holder if that one let go meanwhile."""
+
+        def select(con):
+            if isinstance(con, sharing.RemoteConnection):
+                return take(con.query(sql, want))
+            return take(con.execute(sql))
+
+        return self.run(select, idempotent=True)
 
     def fetch(self, compiled: Compiled) -> tuple[list[str], list[tuple]]:
         return self._query(
@@ -360,16 +403,21 @@ class DuckDBBackend(Backend):
         return self._query(sql, "arrow", lambda r: r.to_arrow_table().column(0).to_pylist())
 
     def run_script(self, statements: list[str]) -> None:
-        with self.session() as con:
+        def script(con):
             for statement in statements:
                 con.execute(statement)
 
+        self.run(script)
+
     def table_names(self) -> set[str]:
-        with self.session() as con:
-            rows = con.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
-            ).fetchall()
-        return {r[0] for r in rows}
+        sql = "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+        rows = self._query(sql, "rows", lambda r: r.fetchall())
+        return {r[0] for r in rows if r[0] != sharing.RECEIPTS}
+
+    def checkpoint(self) -> None:
+        """Write the WAL into the file now (after DDL: DuckDB 1.5 cannot replay an
+        ``ALTER TABLE`` of a table with a ``nextval`` default from the WAL)."""
+        self.run(lambda con: con.execute("CHECKPOINT"), idempotent=True)
 
     def shell_args(self) -> list[str]:
         return ["duckdb", str(self.path)]

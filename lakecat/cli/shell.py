@@ -46,7 +46,8 @@ def run_statement(instance: Any, statement: str, *, write: bool = False):
     check_statement(statement, write=write)
     backend = instance.backend
     backend.touch()  # the statement may write
-    with backend.session() as con:
+
+    def run(con):
         for setup in backend.session_setup():
             con.execute(setup)
         _load_for_views(con)
@@ -59,6 +60,8 @@ def run_statement(instance: Any, statement: str, *, write: bool = False):
 
             return pa.table({"ok": [True]})
         return result.to_arrow_table()
+
+    return backend.run(run, idempotent=not write)
 
 
 def _load_for_views(con) -> None:

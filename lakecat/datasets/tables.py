@@ -321,7 +321,9 @@ def create_view(backend, name: str, where: Any, kind: str, version: int | None =
     snapshot ``where`` (Parquet)."""
     from catalog_sql.extensions import load_extension
 
-    with backend.session() as con:
+    def create(con) -> None:
         if kind == "delta":
             load_extension(con, "delta")
         con.execute(create_view_sql(name, scan(where, kind, version)))
+
+    backend.run(create, idempotent=True)  # CREATE OR REPLACE: the same view every time

@@ -8,6 +8,7 @@ so a copy costs about as much as the hash alone (see benchmarks/RESULTS.md).
 
 from __future__ import annotations
 
+import errno
 import os
 import posixpath
 import queue
@@ -156,16 +157,30 @@ def copy_file_and_hash(src: BinaryIO, dst: BinaryIO, progress: Callable | None =
     return Digest(hasher.hexdigest(), size)
 
 
+#: copy_file_range cannot copy between these (another file system, an old kernel).
+_NO_KERNEL_COPY = {errno.EXDEV, errno.ENOSYS, errno.EOPNOTSUPP, errno.EINVAL}
+
+
 def _kernel_copy(jobs: queue.Queue, src_fd: int, dst_fd: int, failure: list) -> None:
+    kernel = True  # until the kernel says it cannot copy between these two files
     while (job := jobs.get()) is not None:
         if failure:
             continue
         offset, remaining = job
         try:
             while remaining:
-                copied = os.copy_file_range(src_fd, dst_fd, remaining, offset, offset)
+                if kernel:
+                    try:
+                        copied = os.copy_file_range(src_fd, dst_fd, remaining, offset, offset)
+                    except OSError as err:
+                        if err.errno not in _NO_KERNEL_COPY:
+                            raise
+                        kernel = False  # e.g. source on another file system: copy it here
+                        continue
+                else:  # the chunk was just hashed, so it is in the page cache
+                    copied = os.pwrite(dst_fd, os.pread(src_fd, remaining, offset), offset)
                 if copied == 0:
-                    raise OSError(f"copy_file_range stopped at byte {offset}")
+                    raise OSError(f"copying stopped at byte {offset}")
                 offset += copied
                 remaining -= copied
         except BaseException as err:  # noqa: BLE001 - handed to the reader thread
@@ -426,9 +441,18 @@ def storage_errors(doing: str) -> Iterator[None]:
             raise
         detail = " ".join(re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", str(err)).split())
         raise StorageError(
-            f"Storage failed while {doing}: {type(err).__name__}: {detail[:500]}. Check that "
-            f"the place exists and is reachable, and the credentials (AWS_* variables)."
+            f"Storage failed while {doing}: {type(err).__name__}: {detail[:500]}. {_advice(err)}"
         ) from err
+
+
+def _advice(err: Exception) -> str:
+    """What to do about a storage failure, by its kind."""
+    code = getattr(err, "errno", None)
+    if code in (errno.ENOSPC, errno.EDQUOT):
+        return "The disk is full: free space and retry (nothing was registered)."
+    if code in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "Permission denied or read-only storage: check who may write there."
+    return "Check that the place exists and is reachable, and the credentials (AWS_* variables)."
 
 
 def _is_storage_error(err: Exception) -> bool:
