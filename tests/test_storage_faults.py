@@ -3,6 +3,7 @@ the fault is gone (a real S3 API server on loopback, stopped and started again).
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import subprocess
 import sys
@@ -129,3 +130,71 @@ def test_a_full_disk_is_a_typed_error_and_a_retry_works(make_instance, tmp_path)
     else:  # only the blob needs the full disk
         assert lines[3:6] == ["labels: saved", "file: StorageError", "counts: 20000 1"]
     assert lines[6] == "retry: 20000 2"
+
+
+PG_BIN = "/usr/lib/postgresql/15/bin"
+
+
+class PrivatePostgres:
+    """A PostgreSQL cluster of this test's own (so stopping it disturbs nobody else)."""
+
+    def __init__(self) -> None:
+        import os
+        import shutil
+        import tempfile
+
+        if not os.path.exists(f"{PG_BIN}/initdb") or os.geteuid() != 0:
+            if os.environ.get("CI") == "true":
+                pytest.fail("a private PostgreSQL cluster needs root and PostgreSQL 15 under CI")
+            pytest.skip("a private PostgreSQL cluster needs root and PostgreSQL 15")
+        self.dir = tempfile.mkdtemp(prefix="lakecat-pg-", dir="/tmp")
+        shutil.chown(self.dir, "postgres")
+        self.port = _port()
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        self._as_postgres(f"{PG_BIN}/initdb", "-D", f"{self.dir}/data", "-A", "trust",
+                          "-U", "postgres")  # fmt: skip
+        self.ctl("start")
+
+    def _as_postgres(self, *args: str) -> None:
+        subprocess.run(["runuser", "-u", "postgres", "--", *args], check=True, timeout=120,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+
+    def ctl(self, action: str) -> None:
+        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1"
+        self._as_postgres(f"{PG_BIN}/pg_ctl", "-D", f"{self.dir}/data", "-m", "fast", "-w",
+                          action, "-l", f"{self.dir}/log", "-o", options)  # fmt: skip
+
+    def remove(self) -> None:
+        import shutil
+
+        with contextlib.suppress(subprocess.CalledProcessError):
+            self.ctl("stop")
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture
+def private_postgres():
+    server = PrivatePostgres()
+    yield server
+    server.remove()
+
+
+def test_postgres_down_or_restarted_is_a_typed_error_and_a_retry_works(private_postgres, tmp_path):
+    lc.init(storage=str(tmp_path / "s"), db=private_postgres.url, name="faults")
+    lc.ULabel(name="kept").save()
+    private_postgres.ctl("stop")
+    for attempt in (lambda: lc.ULabel(name="during").save(), lambda: lc.ULabel.filter().count()):
+        start = time.monotonic()
+        with pytest.raises(lc.CatalogError, match="cannot be reached.*retry"):
+            attempt()
+        assert time.monotonic() - start < 10
+    private_postgres.ctl("start")  # the fault is gone: the same calls work
+    assert lc.ULabel(name="during").save().name == "during"
+    backend = lc.connect(tmp_path / "s").backend
+    with pytest.raises(lc.CatalogError):  # restarted in the middle of a transaction
+        with backend.transaction():
+            lc.ULabel(name="lost").save()
+            private_postgres.ctl("restart")
+            lc.ULabel(name="lost-too").save()
+    assert sorted(lc.ULabel.filter().values_list("name", flat=True)) == ["during", "kept"]
+    assert lc.ULabel(name="after").save().name == "after"

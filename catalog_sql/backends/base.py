@@ -6,6 +6,7 @@ statement is sent) and small overrides; nothing else branches on the back end.
 
 from __future__ import annotations
 
+import re
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
@@ -25,6 +26,24 @@ _REGEX_ERRORS = (
 )  # fmt: skip
 
 
+#: How a lost or refused connection to the catalog database reads.
+_UNREACHABLE = (
+    "Unable to connect to Postgres", "server closed the connection unexpectedly",
+    "terminating connection due to administrator command", "could not receive data from server",
+    "no connection to the server", "connection to server at",
+)  # fmt: skip
+
+
+def redact(text: str) -> str:
+    """Hide passwords of connection URLs inside ``text``.
+
+    Examples:
+        >>> redact("postgresql://me:secret@localhost:5432/db")
+        'postgresql://me:***@localhost:5432/db'
+    """
+    return re.sub(r"(://[^:/@\s]+):[^@\s]*@", r"\1:***@", text)
+
+
 def translate(err: Exception) -> Exception:
     """The lakecat error for a database error (message kept, on one line)."""
     from ..errors import (
@@ -37,7 +56,12 @@ def translate(err: Exception) -> Exception:
         ValidationError,
     )
 
-    text = " ".join(str(err).split())
+    text = redact(" ".join(str(err).split()))
+    if any(word in text for word in _UNREACHABLE):
+        return CatalogError(
+            f"The catalog database cannot be reached ({text[:300]}). Nothing of this operation "
+            f"was written; start the server or check the URL, then retry."
+        )
     if any(word in text for word in _REGEX_ERRORS):
         return ValidationError(
             f"The database cannot use this regular expression ({text}). DuckDB uses RE2 "
@@ -128,7 +152,10 @@ class Backend(ABC):
                 yield con
             except BaseException:
                 self._tx_depth = 0
-                self._rollback(con)
+                try:
+                    self._rollback(con)
+                except Exception:  # noqa: BLE001 - the first error is the one to report
+                    self._abandon()  # a connection whose transaction state is unknown
                 raise
             self._tx_depth = 0
             self._commit(con)
@@ -138,6 +165,10 @@ class Backend(ABC):
 
     def _rollback(self, con) -> None:
         con.execute("ROLLBACK")
+
+    def _abandon(self) -> None:  # noqa: B027 - deliberately a no-op by default
+        """Forget a connection that failed to roll back (the next use opens a new one)."""
+        return None
 
     def _commit(self, con) -> None:
         """COMMIT, refusing to pass a silent rollback off as a commit.
@@ -169,6 +200,12 @@ class Backend(ABC):
         next holder when the process serving the catalog let go; see DuckDBBackend)."""
         with self.session() as con, translated():
             return fn(con)
+
+    def write(self, fn):
+        """``fn(connection)`` inside a transaction of its own (joining the caller's if one
+        is open), so writers take turns (see DuckDBBackend)."""
+        with self.transaction():
+            return self.run(fn)
 
     def fetch(self, compiled: Compiled) -> tuple[list[str], list[tuple]]:
         """Column names and rows of a compiled SELECT."""

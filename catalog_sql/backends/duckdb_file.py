@@ -108,9 +108,10 @@ class DuckDBBackend(Backend):
     def session(self) -> Iterator:
         with self._rlock:
             if self._tx_depth and self._con is not self._tx_con:
-                raise ConflictError(
+                raise HolderLost(
                     f"The process holding the catalog {self.path} let it go during this "
-                    f"transaction; nothing of it was written. Retry."
+                    f"transaction; nothing of it was written. Retry.",
+                    safe=True,
                 )
             if self._con is None:
                 self._open()
@@ -326,9 +327,10 @@ class DuckDBBackend(Backend):
                 f"retry."
             ) from err
         if not landed:
-            raise ConflictError(
+            raise HolderLost(
                 f"The process holding the catalog {self.path} went away before committing "
-                f"this transaction; nothing of it was written. Retry."
+                f"this transaction; nothing of it was written. Retry.",
+                safe=True,
             )
 
     def _drop_remote(self) -> None:
@@ -376,6 +378,25 @@ class DuckDBBackend(Backend):
 
     def _run(self, con, compiled: Compiled):
         return con.execute(self._sql(compiled))
+
+    def write(self, fn):
+        """``fn(connection)`` in a transaction of its own, so that it takes the write turn
+        (two processes' autocommit DDL would otherwise meet DuckDB's write-write conflict);
+        a holder lost before the commit means nothing was written, so it runs again."""
+        if self.in_transaction:
+            return self.run(fn)
+        for attempt in range(4):
+            try:
+                with self.transaction():
+                    return self.run(fn)
+            except HolderLost:
+                if attempt == 3:
+                    raise
+        raise AssertionError("unreachable")
+
+    def execute(self, compiled: Compiled) -> None:
+        self.touch()
+        self.write(lambda con: self._run(con, compiled))
 
     def _query(self, sql: str, want: str, take):
         """``take(result)`` of a SELECT: one round trip when another process holds the

@@ -19,6 +19,7 @@ from ..compiler import Compiled, Target
 from ..errors import CatalogError, ConflictError
 from ..extensions import NO_DOWNLOADS, load_extension
 from .base import Backend
+from .base import redact as _redact
 
 ALIAS = "lakecat_pg"
 _SAFE_SCHEMA = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -65,6 +66,9 @@ class PostgresBackend(Backend):
             if self._con is None:
                 self._con = self._connect()
             yield self._con
+
+    def _abandon(self) -> None:
+        self.close()
 
     def close(self) -> None:
         with self._rlock:
@@ -153,13 +157,3 @@ class PostgresBackend(Backend):
 
     def describe(self) -> dict[str, str]:
         return {"backend": "postgres", "catalog": f"{_redact(self.url)} schema {self.schema}"}
-
-
-def _redact(url: str) -> str:
-    """Hide the password in a connection URL.
-
-    Examples:
-        >>> _redact("postgresql://me:secret@localhost:5432/db")
-        'postgresql://me:***@localhost:5432/db'
-    """
-    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)

@@ -61,7 +61,7 @@ def run_statement(instance: Any, statement: str, *, write: bool = False):
             return pa.table({"ok": [True]})
         return result.to_arrow_table()
 
-    return backend.run(run, idempotent=not write)
+    return backend.write(run) if write else backend.run(run, idempotent=True)
 
 
 def _load_for_views(con) -> None:

@@ -16,7 +16,6 @@ from typing import Any
 from ..core.lifecycle import state
 from ..errors import (
     DatasetExistsError,
-    LakecatError,
     NotFoundError,
     SchemaMismatchError,
     ValidationError,
@@ -568,10 +567,9 @@ def _refresh_view(record) -> None:
     if "catalog_views" not in instance.backend.capabilities:
         return
     _, kind, where = record._sources(None)
+    version = record.delta_version if kind == "delta" else None
+    name = _view_for(record)
     try:
-        version = record.delta_version if kind == "delta" else None
-        tables.create_view(instance.backend, _view_for(record), where, kind, version)
-    except LakecatError:
-        raise
+        tables.create_view(instance.backend, name, where, kind, version)
     except Exception as err:  # noqa: BLE001 - a view is a convenience; say why it is missing
-        logger.warning("could not create view %s: %s", view_name(record.name), err)
+        logger.warning("could not create view %s: %s", name, err)

@@ -326,4 +326,4 @@ def create_view(backend, name: str, where: Any, kind: str, version: int | None =
             load_extension(con, "delta")
         con.execute(create_view_sql(name, scan(where, kind, version)))
 
-    backend.run(create, idempotent=True)  # CREATE OR REPLACE: the same view every time
+    backend.write(create)  # in a transaction: views of two processes take turns
