@@ -3,7 +3,7 @@
 DuckDB lets one process open a database file at a time. Taking turns on the file costs
 an open (~13 ms) and a close (a checkpoint, 20-70 ms) per turn, so eight processes saving
 one record at a time spent most of their time handing the file over (docs/decisions.md
-§13). Instead, the process that holds the file also listens on a Unix socket, and other
+§14). Instead, the process that holds the file also listens on a Unix socket, and other
 lakecat processes of the same user send it their statements: each client gets its own
 DuckDB cursor (its own transaction) in the holder's database, and write transactions
 take turns on one lock, so the catalog still sees one writer at a time.

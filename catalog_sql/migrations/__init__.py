@@ -135,7 +135,7 @@ def migrate(backend: Backend, module: str = "core") -> list[str]:
                 "applied_at": datetime.now(timezone.utc),
             }
             backend.execute(insert_row(backend.target, TABLE, row))
-        backend.checkpoint()  # a WAL holding this DDL may not replay (decisions §13)
+        backend.checkpoint()  # a WAL holding this DDL may not replay (decisions §15)
     return [m.name for m in todo]
 
 

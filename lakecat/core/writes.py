@@ -103,15 +103,23 @@ def _mark_saved(record: Record) -> None:
 
 # -- single records ------------------------------------------------------------------
 def save_one(record: Record) -> Record:
-    """Insert or update one record (see :meth:`Record.save`)."""
+    """Insert or update one record (see :meth:`Record.save`).
+
+    What can be read before the write turn is: the near-duplicate warning, whether the
+    unique values exist already and (for registries without versions) the new id. The
+    transaction then only inserts; if another writer stored the same unique value in
+    between, the unique index refuses the insert and the retry adopts that record.
+    """
     _check_required(record)
     new = record.id is None
     if new:
         _warn_similar(record)  # advice, outside the write transaction
     try:
+        prepared: list = []
         if new:
             record._before_save(current())
-        retrying(lambda: _save_one_transaction(record, new))
+            prepared.append(_prepare(record))
+        retrying(lambda: _save_one_transaction(record, new, prepared))
     except BaseException:
         if new:
             record._undo_save()
@@ -120,14 +128,26 @@ def save_one(record: Record) -> Record:
     return record
 
 
-def _save_one_transaction(record: Record, new: bool) -> None:
+def _prepare(record: Record) -> tuple[Record | None, int | None]:
+    """(the existing record with the same unique value, a reserved id), read before the
+    write turn; the id only for registries without versions (version families are
+    numbered in id order, so their ids are taken in turn)."""
+    existing = _existing_for(record)
+    if existing is not None or record._versioned:
+        return existing, None
+    return None, current().backend.reserve_ids(record._meta.table, 1)[0]
+
+
+def _save_one_transaction(record: Record, new: bool, prepared: list) -> None:
     with _write([record]) as instance:
         if not new:
             _update_one(record, instance)
             return
         if record._versioned:  # first, so the snapshot that decides versions is fresh
             instance.backend.lock_table(record._meta.table)
-        _insert_one(record, instance)
+        # the first attempt uses what was read before the turn; a retry reads again
+        existing, row_id = prepared.pop() if prepared else (_existing_for(record), None)
+        _insert_one(record, instance, existing, row_id)
 
 
 def retrying(write: Callable[[], T]) -> T:
@@ -158,14 +178,16 @@ def retrying(write: Callable[[], T]) -> T:
             adopted = True
 
 
-def _insert_one(record: Record, instance: Instance) -> None:
-    existing = _existing_for(record)
+def _insert_one(
+    record: Record, instance: Instance, existing: Record | None, row_id: int | None
+) -> None:
     if existing is not None:
         record._on_adopt(existing)
         _adopt(record, existing, instance)
         return
     meta = record._meta
-    row_id = instance.backend.reserve_ids(meta.table, 1)[0]
+    if row_id is None:
+        row_id = instance.backend.reserve_ids(meta.table, 1)[0]
     _stamp(record, instance, row_id, uids(1, meta.uid_length)[0], _now())
     if record._versioned:
         from .versions import assign
