@@ -57,13 +57,47 @@ class Target:
 
 @dataclass(frozen=True)
 class Leaf:
-    """A resolved lookup key: relations to follow, then a column and a lookup."""
+    """A resolved lookup key: relations to follow, then a column and a lookup.
+
+    A feature-value key (``features__temperature__gt``) names the ``feature``; which
+    typed value column it compares is chosen by the value (:func:`_value_leaf`).
+    """
 
     key: str
     path: tuple[Relation, ...]
     column: Column
     lookup: Lookup
     is_relation: bool = False
+    feature: str | None = None
+
+
+#: The typed columns of a feature value, by the Python value compared with them.
+_VALUE_COLUMNS = {
+    "bool": Column("value_bool", "bool"), "float": Column("value_float", "float"),
+    "str": Column("value_str", "str"), "datetime": Column("value_datetime", "datetime"),
+}  # fmt: skip
+
+
+def _value_leaf(leaf: Leaf, value: Any) -> Leaf:
+    """The feature-value leaf comparing the column that holds values like ``value``."""
+    import datetime as dt
+    import numbers
+
+    probe = value
+    if leaf.lookup.name in ("in", "range") and isinstance(value, (list, tuple, set)):
+        probe = next(iter(value), None)
+    if isinstance(probe, bool):
+        kind = "bool"
+    elif isinstance(probe, numbers.Number):
+        kind = "float"
+    elif isinstance(probe, (dt.datetime, dt.date)):
+        kind = "datetime"
+    else:
+        kind = "str"
+    column = _VALUE_COLUMNS[kind]
+    if column.type not in leaf.lookup.types:
+        raise FieldError(f"Lookup '{leaf.lookup.name}' does not apply to {kind} feature values.")
+    return Leaf(leaf.key, leaf.path, column, leaf.lookup, False, leaf.feature)
 
 
 @dataclass
@@ -179,6 +213,8 @@ class Compiler:
             rel = current.relations.get(part)
             if rel is None:
                 raise self._unknown(current, part, key)
+            if rel.kind == "values":
+                return self._feature_leaf(key, [*path, rel], rest)
             if rel.kind == "fk" and (not rest or rest[0] in LOOKUPS):
                 return self._leaf(key, path, current.columns[rel.column], rest, True)
             path.append(rel)
@@ -186,6 +222,16 @@ class Compiler:
             if not rest:
                 return self._leaf(key, path, current.columns["id"], rest, True)
         raise FieldError(f"Lookup '{key}' does not end in a field.")  # pragma: no cover
+
+    def _feature_leaf(self, key: str, path: list[Relation], rest: list[str]) -> Leaf:
+        """``features__<feature name>[__<lookup>]``: a condition on a feature's values."""
+        if not rest or not rest[0]:
+            raise FieldError(
+                f"'{key}' needs a feature name: features__<name>=value, e.g. "
+                f"features__temperature__gt=20."
+            )
+        leaf = self._leaf(key, path, _VALUE_COLUMNS["str"], rest[1:])
+        return Leaf(key, leaf.path, leaf.column, leaf.lookup, False, rest[0])
 
     def _leaf(self, key, path, column, rest, is_relation=False) -> Leaf:
         name = rest[0] if rest else "exact"
@@ -218,6 +264,8 @@ class Compiler:
             leaf = self.resolve(table, key)
             if leaf.lookup.name == "in" and _one_shot(value):
                 value = list(value)  # read a generator once: prepare and shape must agree
+            if leaf.feature is not None:
+                leaf = _value_leaf(leaf, value)
             if leaf.is_relation:
                 value = adapt(value)
             params = leaf.lookup.prepare(value, leaf.column)
@@ -258,17 +306,19 @@ class Compiler:
 
         def render() -> str:
             tree = self._build(table, where, iter(prepared), order_by, limit, offset, mode,
-                               tuple(columns))  # fmt: skip
+                               tuple(columns), iter(leaves))  # fmt: skip
             return tree.sql(self.target.dialect)
 
         sql = sqlcache.get(("select", self._schema_key(), self.target, shape), render)
         return Compiled(sql, params, self.target.dialect)
 
-    def _build(self, table, where, prepared, order_by, limit, offset, mode, columns=()):
+    def _build(self, table, where, prepared, order_by, limit, offset, mode, columns=(),
+               leaves=None):  # fmt: skip
         model = self.table(table)
         scope = _Scope(self, model, model.name)
         counter = iter(range(1_000_000))
-        cond = self._condition(scope, where, prepared, counter) if where else None
+        leaves = leaves if leaves is not None else iter(self.prepare(table, where, _same)[0])
+        cond = self._condition(scope, where, prepared, counter, leaves) if where else None
         windowed = mode == "count" and (limit is not None or bool(offset))
         projection = self._projection(scope, "exists" if windowed else mode, columns)
         select = exp.select(*projection).from_(self.target.table(model.name, scope.alias))
@@ -309,13 +359,13 @@ class Compiler:
         alias, _ = scope.follow(leaf.path)
         return exp.Ordered(this=_quoted(leaf.column.name, alias), desc=desc)
 
-    def _condition(self, scope, q: Q, prepared, counter) -> exp.Expression:
+    def _condition(self, scope, q: Q, prepared, counter, leaves) -> exp.Expression:
         parts = []
         for child in q.children:
             if isinstance(child, Q):
-                parts.append(self._condition(scope, child, prepared, counter))
+                parts.append(self._condition(scope, child, prepared, counter, leaves))
             else:
-                leaf = self.resolve(scope.table.name, child[0])
+                leaf = next(leaves)[0]
                 values = next(prepared)
                 holders = [exp.Placeholder(this=f"p{next(counter)}") for _ in values]
                 negated = leaf.lookup.negated(child[1])
@@ -345,6 +395,8 @@ class Compiler:
 
     def _subquery(self, rel: Relation, leaf, rest, holders, negated) -> exp.Select:
         self._subqueries += 1
+        if rel.kind == "values":
+            return self._values_subquery(rel, leaf, holders, negated)
         target = self.schema[rel.target]
         sub_alias = f"{rel.name}_{self._subqueries}"
         sub = _Scope(self, target, sub_alias)
@@ -364,6 +416,28 @@ class Compiler:
         cond = self._leaf_condition(sub, leaf, rest, holders, negated)
         return sub.apply(select).where(cond, copy=False)
 
+    def _values_subquery(self, rel: Relation, leaf: Leaf, holders, negated) -> exp.Select:
+        """Ids of records with a value of feature ``leaf.feature`` matching the lookup:
+        link → feature_value → feature (the feature name is a literal of the shape)."""
+        n = self._subqueries
+        link, value, feature = f"fv_link_{n}", f"fv_{n}", f"fv_feature_{n}"
+        cond = leaf.lookup.build(_quoted(leaf.column.name, value), holders)
+        cond = exp.Not(this=cond) if negated else cond
+        named = exp.EQ(this=_quoted("name", feature), expression=exp.Literal.string(leaf.feature))
+        return (
+            exp.select(_quoted(rel.link_source, link))
+            .from_(self.target.table(rel.link_table, link))
+            .join(self.target.table(rel.target, value), on=exp.EQ(
+                this=_quoted("id", value), expression=_quoted(rel.link_target, link)))
+            .join(self.target.table("feature", feature), on=exp.EQ(
+                this=_quoted("id", feature), expression=_quoted("feature_id", value)))
+            .where(exp.and_(named, cond))
+        )  # fmt: skip
+
+
+def _same(value: Any) -> Any:
+    return value
+
 
 def _one_shot(value: Any) -> bool:
     """An iterable that would be exhausted by reading it (generator, iterator, view)."""
@@ -381,5 +455,5 @@ def _shape(q: Q | None, leaves) -> tuple:
             parts.append(_shape(child, leaves))
         else:
             leaf, variant, negated = next(leaves)
-            parts.append((leaf.key, variant, negated))
+            parts.append((leaf.key, variant, negated, leaf.column.name))
     return (q.connector, q.negated, tuple(parts))

@@ -96,6 +96,42 @@ def select_where_in(
     return Compiled(tree.sql(target.dialect), _params(values), target.dialect)
 
 
+def select_where(
+    target: Target, table: str, columns: Sequence[str], where: dict[str, Any]
+) -> Compiled:
+    """``SELECT columns FROM table WHERE c1 = … AND c2 = …``.
+
+    Examples:
+        >>> select_where(Target("duckdb"), "file_feature_value", ["file_id"],
+        ...              {"file_id": 1, "feature_value_id": 2}).sql
+        'SELECT "file_id" FROM "file_feature_value" WHERE "file_id" = $p0 AND "feature_value_id" = $p1'
+    """  # noqa: E501
+    conds = [exp.EQ(this=exp.column(_ident(c)), expression=_ph(i)) for i, c in enumerate(where)]
+    tree = exp.select(*[exp.column(_ident(c)) for c in columns]).from_(target.table(table))
+    tree = tree.where(exp.and_(*conds))
+    return Compiled(tree.sql(target.dialect), _params(where.values()), target.dialect)
+
+
+def feature_values(target: Target, link: str, column: str, owner_id: int) -> Compiled:
+    """Feature name and typed value columns of every value linked to one record."""
+    v, f, lk = "fv", "f", "l"
+    cols = ["value_str", "value_float", "value_bool", "value_datetime", "value_json"]
+    tree = (
+        exp.select(exp.column("name", table=f, quoted=True),
+                   *[exp.column(c, table=v, quoted=True) for c in cols])
+        .from_(target.table(link, lk))
+        .join(target.table("feature_value", v), on=exp.EQ(
+            this=exp.column("id", table=v, quoted=True),
+            expression=exp.column("feature_value_id", table=lk, quoted=True)))
+        .join(target.table("feature", f), on=exp.EQ(
+            this=exp.column("id", table=f, quoted=True),
+            expression=exp.column("feature_id", table=v, quoted=True)))
+        .where(exp.EQ(this=exp.column(column, table=lk, quoted=True), expression=_ph(0)))
+        .order_by(exp.column("name", table=f, quoted=True), exp.column("id", table=v, quoted=True))
+    )  # fmt: skip
+    return Compiled(tree.sql(target.dialect), {"p0": owner_id}, target.dialect)
+
+
 def _params(values) -> dict[str, Any]:
     return {f"p{i}": v for i, v in enumerate(values)}
 

@@ -81,6 +81,9 @@ class Instance:
         self.user_id: int | None = None
         self.storage_id: int | None = None
         self._storage_root = None
+        #: Schema modules this instance uses besides core (import path → SchemaModule).
+        self.modules: dict[str, Any] = {}
+        self._module_tables: set[str] = set()
 
     @property
     def storage_root(self):
@@ -110,6 +113,66 @@ class Instance:
     def schema_version(self) -> str | None:
         """The newest applied core migration."""
         return migrations.schema_version(self.backend)
+
+    def add_module(self, name: str) -> list[str]:
+        """Use the schema module ``name`` (``"bio"``, ``"mylab.schema"``) in this instance:
+        its tables are created by its migrations; returns the migrations applied.
+
+        Examples:
+            >>> import lakecat as lc, tempfile
+            >>> inst = lc.init(storage=tempfile.mkdtemp() + "/lab")
+            >>> inst.add_module("bio")[:1]
+            ['0001_initial']
+        """
+        from .core.modules import load
+
+        module = load(name)
+        if self.backend.read_only:
+            raise SchemaVersionError(
+                f"Cannot add schema module {module.name!r}: this process can only read the catalog."
+            )
+        applied = migrations.migrate(self.backend, module.name, module.migrations())
+        self._use(module)
+        return applied
+
+    def _use(self, module: Any) -> None:
+        self.modules[module.name] = module
+        self._module_tables.update(cls._meta.table for cls in module.classes)
+
+    def _load_modules(self) -> None:
+        """Import every schema module the catalog records and apply their pending
+        migrations (as for core)."""
+        from .core.modules import load
+
+        for name in migrations.modules(self.backend):
+            module = load(name)
+            _check_schema(self.backend, module.name, module.migrations())
+            self._use(module)
+
+    def uses(self, cls: Any) -> bool:
+        """Whether the registry ``cls`` is part of this instance (core, or a module it uses)."""
+        from .core.modules import belongs, module_of
+
+        return module_of(cls) is None or any(belongs(cls, m) for m in self.modules)
+
+    def require(self, cls: Any) -> None:
+        """Raise a clear error when ``cls`` belongs to a module this instance does not use."""
+        if not self.uses(cls):
+            from .core.modules import belongs, module_of
+
+            module = module_of(cls)
+            short = next((k for k, v in _aliases().items() if belongs(cls, v)), module)
+            raise InstanceError(
+                f"{cls.__name__} belongs to the schema module {short!r}, which instance "
+                f"{self.name!r} does not use. Add it: lakecat schema add {short} (Python: "
+                f"lc.connect().add_module({short!r}))."
+            )
+
+    def registries(self) -> dict[str, Any]:
+        """The registries of this instance: core plus its schema modules'."""
+        from .core.catalog import registries
+
+        return {name: cls for name, cls in registries().items() if self.uses(cls)}
 
     def info(self) -> dict[str, Any]:
         """What ``lakecat info`` prints."""
@@ -192,6 +255,7 @@ def init(
     db: str | None = None,
     name: str | None = None,
     storage_options: dict | None = None,
+    modules: list[str] | tuple[str, ...] = (),
 ) -> Instance:
     """Create an instance and make it current.
 
@@ -201,6 +265,9 @@ def init(
         name: Instance name (defaults to the storage folder's name).
         storage_options: fsspec options for remote storage (e.g. ``endpoint_url``);
             keep credentials in the environment (``AWS_ACCESS_KEY_ID`` …), not here.
+        modules: schema modules to use besides core: ``"bio"`` (the ontology
+            registries, ``lakecat[bio]``) or the import path of your own
+            (``"mylab.schema"``); more can be added later with ``add_module``.
 
     Examples:
         >>> import lakecat as lc, tempfile
@@ -229,7 +296,10 @@ def init(
                 f"Use lakecat.connect({str(path.parent)!r}) or choose another storage."
             )
         logger.info("instance %s exists; connecting", existing.name)
-        return connect(path.parent if not _is_remote(storage) else name)
+        instance = connect(path.parent if not _is_remote(storage) else name)
+        for module in modules:
+            instance.add_module(module)
+        return instance
     config = InstanceConfig(
         name=name,
         storage=storage,
@@ -237,7 +307,10 @@ def init(
         schema=name if db else None,
         storage_options=dict(storage_options or {}),
     )
-    return _create(config, path)
+    instance = _create(config, path)
+    for module in modules:
+        instance.add_module(module)
+    return instance
 
 
 def _check_storage(storage: str) -> None:
@@ -272,7 +345,9 @@ def _create(config: InstanceConfig, path: Path) -> Instance:
         backend.close()
         raise
     _write_config(path, config)
-    instance = _activate(Instance(config, path, backend))
+    instance = Instance(config, path, backend)
+    instance._load_modules()  # an instance re-created on a catalog that had modules
+    instance = _activate(instance)
     logger.info("created instance %s (%s)", config.name, config.backend_name)
     return instance
 
@@ -303,16 +378,24 @@ def connect(instance: str | os.PathLike | None = None, *, read_only: bool = Fals
     if old is not None and old.path == path and (old.backend.read_only or not read_only):
         return old
     backend = _make_backend(config, path, create=False, read_only=read_only or None)
+    instance = Instance(config, path, backend)
     try:
         _check_schema(backend)
+        instance._load_modules()
     except BaseException:
         backend.close()
         raise
-    return _activate(Instance(config, path, backend))
+    return _activate(instance)
 
 
-def _check_schema(backend: Backend) -> None:
-    pending = migrations.pending(backend)
+def _aliases() -> dict[str, str]:
+    from .core.modules import ALIASES
+
+    return ALIASES
+
+
+def _check_schema(backend: Backend, module: str = "core", known: list | None = None) -> None:
+    pending = migrations.pending(backend, module, known)
     if pending and backend.read_only:
         raise SchemaVersionError(
             f"The catalog schema is older than this lakecat ({', '.join(m.name for m in pending)} "
@@ -323,7 +406,7 @@ def _check_schema(backend: Backend) -> None:
         names = ", ".join(m.name for m in pending)
         logger.warning("migrating the catalog schema: %s", names)
         try:
-            migrations.migrate(backend)
+            migrations.migrate(backend, module, known)
         except SchemaVersionError:
             raise
         except Exception as err:

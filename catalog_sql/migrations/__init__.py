@@ -58,16 +58,29 @@ class Migration:
         return out
 
 
-def discover(module: str = "core") -> list[Migration]:
-    """The migrations shipped for ``module``, in order.
+def discover(module: str = "core", folder=None) -> list[Migration]:
+    """The migrations shipped for ``module``, in order: the files ``NNNN_name.sql`` in
+    ``folder`` (default: this package's folder named after the module, i.e. core's).
 
     Examples:
         >>> discover()[0].name
         '0001_initial'
     """
-    folder = resources.files(__package__) / module
+    folder = folder if folder is not None else resources.files(__package__) / module
     files = sorted(f for f in folder.iterdir() if f.name.endswith(".sql"))
     return [Migration(module, f.name[:-4], f.read_text()) for f in files]
+
+
+def modules(backend: Backend) -> list[str]:
+    """The schema modules (besides core) with migrations applied to this catalog."""
+    if TABLE not in backend.table_names():
+        return []
+    sql = sqlcache.get(("modules", backend.target), lambda: (
+        exp.select(exp.column("module")).distinct().from_(backend.target.table(TABLE))
+        .where(exp.column("module").neq(exp.Literal.string("core")))
+        .order_by(exp.Ordered(this=exp.column("module"))).sql(backend.target.dialect)
+    ))  # fmt: skip
+    return [row[0] for row in backend.fetch(Compiled(sql, {}, backend.target.dialect))[1]]
 
 
 def applied(backend: Backend, module: str = "core") -> list[str]:
@@ -95,10 +108,14 @@ def recorded(backend: Backend, module: str = "core") -> dict[str, str]:
     return {row[0]: row[1] for row in backend.fetch(compiled)[1]}
 
 
-def pending(backend: Backend, module: str = "core") -> list[Migration]:
+def pending(
+    backend: Backend, module: str = "core", known: list[Migration] | None = None
+) -> list[Migration]:
     """Migrations not yet applied; raises if the catalog is newer than this code, or if an
-    applied migration's file was edited after it was applied (its checksum differs)."""
-    known = discover(module)
+    applied migration's file was edited after it was applied (its checksum differs).
+
+    ``known`` are the module's migrations (default: the files :func:`discover` finds)."""
+    known = discover(module) if known is None else known
     done = recorded(backend, module)
     unknown = sorted(set(done) - {m.name for m in known})
     if unknown:
@@ -121,9 +138,11 @@ def pending(backend: Backend, module: str = "core") -> list[Migration]:
     return [m for m in known if m.name not in done]
 
 
-def migrate(backend: Backend, module: str = "core") -> list[str]:
+def migrate(
+    backend: Backend, module: str = "core", known: list[Migration] | None = None
+) -> list[str]:
     """Apply every pending migration of ``module``; return the names applied."""
-    todo = pending(backend, module)
+    todo = pending(backend, module, known)
     for migration in todo:
         with backend.transaction():
             ddl = migration.statements(backend.target.dialect, backend.capabilities)

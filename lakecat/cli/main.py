@@ -385,9 +385,9 @@ def lineage(uid: str, out: str | None, depth: int) -> None:
 def _find(uid: str):
     from catalog_sql.errors import NotFoundError
 
-    from ..core.catalog import registries
+    from ..instance import current
 
-    for cls in registries().values():
+    for cls in current().registries().values():
         if cls._meta.uid_length == len(uid):
             found = cls.filter(uid=uid).one_or_none()
             if found is not None:

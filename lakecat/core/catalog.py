@@ -75,10 +75,15 @@ def _build_schema() -> Schema:
     return result
 
 
+def table_model(cls: Any) -> TableModel:
+    """The table model of one Record class (without reverse relations)."""
+    return _table_model(cls)
+
+
 def _table_model(cls: Any) -> TableModel:
     meta = cls._meta
     columns = {
-        f.column: Column(f.column, f.type, nullable=f.null, unique=f.unique)
+        f.column: Column(f.column, f.type, nullable=f.null, unique=f.unique, index=f.index)
         for f in meta.fields.values()
     }
     relations = {}
@@ -89,6 +94,12 @@ def _table_model(cls: Any) -> TableModel:
         relations[name] = Relation(
             name, "m2m", target, link_table=m2m.through, link_source=m2m.source,
             link_target=m2m.target,
+        )  # fmt: skip
+    values = getattr(cls, "_feature_value_link", None)  # (link table, column): File, Dataset
+    if values is not None:
+        relations["features"] = Relation(
+            "features", "values", "feature_value", link_table=values[0], link_source=values[1],
+            link_target="feature_value_id",
         )  # fmt: skip
     return TableModel(meta.table, columns, relations, meta.search_fields, meta.name_field)
 

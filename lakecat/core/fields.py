@@ -144,6 +144,7 @@ class ManyToMany:
         source: The link column pointing at this registry's ``id``.
         target: The link column pointing at the target's ``id``.
         related_name: The reverse relation's name on the target.
+        extra: Further link-table columns by logical type, e.g. ``{"feature_id": "int"}``.
     """
 
     def __init__(
@@ -154,12 +155,15 @@ class ManyToMany:
         source: str,
         target: str,
         related_name: str | None = None,
+        extra: dict[str, str] | None = None,
     ) -> None:
         self.to = to
         self.through = through
         self.source = source
         self.target = target
         self.related_name = related_name
+        #: Further columns of the link table by logical type (``{"feature_id": "int"}``).
+        self.extra = dict(extra or {})
         self.name = ""
         self.owner: type = object
 

@@ -112,7 +112,9 @@ class QuerySet:
     def _backend(self):
         from ..instance import current
 
-        return current().backend
+        instance = current()
+        instance.require(self.model)
+        return instance.backend
 
     def to_arrow(self):
         """The records as a ``pyarrow.Table``."""

@@ -167,6 +167,13 @@ class Record:
         return QuerySet(cls).filter(*queries, **lookups)
 
     @classmethod
+    def exclude(cls, *queries: Any, **lookups: Any):
+        """A lazy QuerySet of the records matching none of the lookups."""
+        from .queryset import QuerySet
+
+        return QuerySet(cls).exclude(*queries, **lookups)
+
+    @classmethod
     def all(cls):
         """A QuerySet of every record."""
         from .queryset import QuerySet
@@ -202,6 +209,42 @@ class Record:
         from .search import search
 
         return search(cls, query, field=field, limit=limit)
+
+    @classmethod
+    def validate(cls, values: Any, field: Any = None, **kwargs: Any):
+        """One boolean per value: is it in the registry (``field``, default the name)?
+        See :func:`lakecat.core.validation.validate`."""
+        from .validation import validate
+
+        return validate(cls, values, field, **kwargs)
+
+    @classmethod
+    def inspect(cls, values: Any, field: Any = None, **kwargs: Any):
+        """Validated values and, for the others, synonyms, case variants, public terms and
+        suggestions. See :func:`lakecat.core.validation.inspect`."""
+        from .validation import inspect as inspect_values
+
+        return inspect_values(cls, values, field, **kwargs)
+
+    @classmethod
+    def standardize(cls, values: Any, field: Any = None, **kwargs: Any):
+        """Values mapped to canonical ones through synonyms and case; unknown ones kept.
+        See :func:`lakecat.core.validation.standardize`."""
+        from .validation import standardize
+
+        return standardize(cls, values, field, **kwargs)
+
+    def add_synonym(self, synonym: str | list[str]) -> Record:
+        """Add synonyms (registries with a ``synonyms`` field) and save."""
+        from .validation import add_synonym
+
+        return add_synonym(self, synonym)
+
+    def set_abbr(self, abbr: str) -> Record:
+        """Set the abbreviation (registries with an ``abbr`` field) and save."""
+        from .validation import set_abbr
+
+        return set_abbr(self, abbr)
 
     @classmethod
     def lookup(cls, field: str | None = None):
@@ -287,6 +330,11 @@ class Record:
 
     def _after_delete(self) -> None:
         """Called after the record's row was deleted and committed."""
+
+    def _identity_columns(self) -> list[str]:
+        """The columns whose values make two records the same record (insert-or-get);
+        registries where identity depends on which values are set override this."""
+        return self._meta.unique_columns
 
     @classmethod
     def _has_hook(cls, name: str) -> bool:

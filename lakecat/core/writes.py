@@ -54,6 +54,8 @@ def _write(records: list[Record]) -> Iterator[Instance]:
     import duckdb
 
     instance = current()
+    for cls in {type(r) for r in records}:
+        instance.require(cls)
     snapshots = [snapshot(r) for r in records]
     try:
         with instance.backend.transaction():
@@ -213,7 +215,7 @@ def _update_one(record: Record, instance: Instance) -> None:
 
 
 def _existing_for(record: Record) -> Record | None:
-    for column in record._meta.unique_columns:
+    for column in record._identity_columns():
         value = record.__dict__.get(column)
         if value is not None:
             found = type(record).filter(**{column: value}).one_or_none()
@@ -521,10 +523,8 @@ def _chunks(ids: list[int]) -> Iterator[list[int]]:
 
 
 def _link_columns(cls: type[Record]) -> list[tuple[str, str]]:
-    from .catalog import registries
-
     found = set()
-    for other in registries().values():
+    for other in current().registries().values():
         for m2m in other._meta.m2m.values():
             if other is cls:
                 found.add((m2m.through, m2m.source))
@@ -534,9 +534,7 @@ def _link_columns(cls: type[Record]) -> list[tuple[str, str]]:
 
 
 def _refuse_if_referenced(cls: type[Record], ids: list[int]) -> None:
-    from .catalog import registries
-
-    for other in registries().values():
+    for other in current().registries().values():
         for name, fk in other._meta.fks.items():
             if fk.target_class() is not cls:
                 continue

@@ -329,10 +329,11 @@ class DatasetMixin:
     def _link_columns(self, schema) -> None:
         from catalog_sql import statements
 
+        from ..files.annotations import dtype_type
         from ..files.features import feature_set_for
         from ..instance import current
 
-        items = [(f.name, str(f.type)) for f in schema]
+        items = [(f.name, dtype_type(f.type)) for f in schema]
         feature_set = feature_set_for(items, name="columns")
         backend = current().backend
         row = {"dataset_id": self.id, "feature_set_id": feature_set.id, "slot": "columns"}
@@ -368,6 +369,36 @@ class DatasetMixin:
             # snapshot).
             tables.undo_write(url, fmt, version, remaining.delta_version, options)
             return remaining
+
+    #: Where feature values of Datasets are linked (``lc.Dataset.filter(features__x=1)``).
+    _feature_value_link = ("dataset_feature_value", "dataset_id")
+
+    @property
+    def labels(self):
+        """Labels of any registry, grouped by feature (see ``File.labels``)."""
+        from ..files.annotations import LabelManager
+
+        return LabelManager(self)
+
+    @property
+    def features(self):
+        """Slot → FeatureSet (``columns``) and feature values (see ``File.features``)."""
+        from ..files.annotations import FeatureManager
+
+        if self.id is None:
+            raise ValidationError("Save the Dataset first.")
+        return FeatureManager(self)
+
+    def _feature_sets(self) -> dict[str, Any]:
+        from ..core.catalog import registry_class
+        from ..instance import current
+
+        FeatureSet = registry_class("FeatureSet")
+        backend = current().backend
+        stmt = statements_select(backend, self.id)
+        links = backend.fetch(stmt)[1]
+        sets = {fs.id: fs for fs in FeatureSet.filter(id__in=[i for i, _ in links]).list()}
+        return {slot: sets[i] for i, slot in links}
 
     def lineage_uses(self) -> list[str]:
         """Runs that read this version."""
@@ -498,6 +529,15 @@ class DatasetMixin:
     def path(self) -> str:
         """Where the table lives (URL or local path)."""
         return self._url()
+
+
+def statements_select(backend, dataset_id: int):
+    """The (feature_set_id, slot) links of one dataset version."""
+    from catalog_sql import statements
+
+    return statements.select_where_in(backend.target, "dataset_feature_set",
+                                      ["feature_set_id", "slot"], "dataset_id",
+                                      [dataset_id])  # fmt: skip
 
 
 def _check_files(files) -> list:

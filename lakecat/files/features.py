@@ -15,18 +15,30 @@ CHUNK = 1000
 
 
 def describe_dataframe(df: Any) -> list[tuple[str, str]]:
-    """(name, dtype) of each column of a pandas or polars DataFrame or Arrow table."""
+    """(name, feature type) of each column of a pandas or polars DataFrame or Arrow table:
+    one vocabulary (``int``, ``float``, ``str``, ``cat``…) whatever the library's dtype,
+    so the same column is the same Feature.
+
+    Examples:
+        >>> import pandas as pd
+        >>> describe_dataframe(pd.DataFrame({"n": [1], "c": pd.Categorical(["a"])}))
+        [('n', 'int'), ('c', 'cat')]
+    """
+    from .annotations import dtype_type
+
     if hasattr(df, "schema") and hasattr(df, "column_names"):  # pyarrow.Table
-        return [(f.name, str(f.type)) for f in df.schema]
+        return [(f.name, dtype_type(f.type)) for f in df.schema]
     if hasattr(df, "dtypes") and hasattr(df, "columns"):
-        return [(str(c), str(t)) for c, t in zip(df.columns, df.dtypes)]
+        return [(str(c), dtype_type(t)) for c, t in zip(df.columns, df.dtypes)]
     raise TypeError(f"Cannot list the columns of a {type(df).__name__}.")
 
 
 def describe_anndata(adata: Any, field: str | None = None) -> dict[str, list[tuple[str, str]]]:
     """Feature lists for an AnnData: ``var`` (names or ``var[field]``) and ``obs`` columns."""
+    from .annotations import dtype_type
+
     names = adata.var_names if field is None else adata.var[field]
-    dtype = str(getattr(adata.X, "dtype", "float"))
+    dtype = dtype_type(getattr(adata.X, "dtype", "float"))
     slots = {"var": [(str(n), dtype) for n in names]}
     if len(adata.obs.columns):
         slots["obs"] = describe_dataframe(adata.obs)

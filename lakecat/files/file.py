@@ -387,13 +387,30 @@ class FileMixin:
         state(file).feature_lists = describe_anndata(adata, field)
         return file
 
+    #: Where feature values of Files are linked (``lc.File.filter(features__x__gt=1)``).
+    _feature_value_link = ("file_feature_value", "file_id")
+
     @property
-    def features(self) -> dict[str, Any]:
-        """Slot → FeatureSet (``fs.features.list()`` gives the Feature records)."""
+    def features(self):
+        """Slot → FeatureSet (``fs.features.list()`` gives the Feature records), and the
+        file's feature values: ``file.features.add_values({...})``, ``.get_values()``."""
         self._require_saved()
+        from .annotations import FeatureManager
+
+        return FeatureManager(self)
+
+    def _feature_sets(self) -> dict[str, Any]:
         from .features import file_feature_sets
 
         return file_feature_sets(self.id)
+
+    @property
+    def labels(self):
+        """Labels of any registry, grouped by feature: ``file.labels.add(records,
+        feature="cell_type")``, ``file.labels.get("cell_type")``."""
+        from .annotations import LabelManager
+
+        return LabelManager(self)
 
     @property
     def versions(self):

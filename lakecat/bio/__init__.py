@@ -1,0 +1,50 @@
+"""``lakecat.bio``: registries for public biological ontologies, usable offline.
+
+Enable it per instance: ``lc.init(storage=…, modules=["bio"])``, or later with
+``lakecat schema add bio`` / ``instance.add_module("bio")``.
+
+Examples:
+    >>> import lakecat.bio as bt
+    >>> bt.CellType._meta.table, bt.Gene._meta.name_field
+    ('cell_type', 'symbol')
+"""
+
+from __future__ import annotations
+
+from .registries import (
+    REGISTRIES,
+    CellLine,
+    CellMarker,
+    CellType,
+    Compound,
+    DevelopmentalStage,
+    Disease,
+    Ethnicity,
+    ExperimentalFactor,
+    Gene,
+    Organism,
+    Pathway,
+    Phenotype,
+    Protein,
+    Source,
+    Tissue,
+)
+
+__all__ = [
+    "REGISTRIES",
+    "CellLine",
+    "CellMarker",
+    "CellType",
+    "Compound",
+    "DevelopmentalStage",
+    "Disease",
+    "Ethnicity",
+    "ExperimentalFactor",
+    "Gene",
+    "Organism",
+    "Pathway",
+    "Phenotype",
+    "Protein",
+    "Source",
+    "Tissue",
+]
