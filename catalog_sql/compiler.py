@@ -225,7 +225,7 @@ class Compiler:
 
     def _feature_leaf(self, key: str, path: list[Relation], rest: list[str]) -> Leaf:
         """``features__<feature name>[__<lookup>]``: a condition on a feature's values."""
-        if not rest or not rest[0]:
+        if not rest or not rest[0] or (len(rest) == 1 and rest[0] in LOOKUPS):
             raise FieldError(
                 f"'{key}' needs a feature name: features__<name>=value, e.g. "
                 f"features__temperature__gt=20."

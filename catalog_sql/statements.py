@@ -132,6 +132,41 @@ def feature_values(target: Target, link: str, column: str, owner_id: int) -> Com
     return Compiled(tree.sql(target.dialect), {"p0": owner_id}, target.dialect)
 
 
+def link_by_keys(
+    target: Target, link: str, source: str, dest: str, table: str, key: str, batch: str
+) -> str:
+    """DuckDB SQL inserting link rows (``source`` → ``dest`` ids of ``table``) for an Arrow
+    batch of (``child``, ``parent``) keys of ``table``'s ``key`` column; existing links and
+    keys not in the table are skipped.
+
+    Examples:
+        >>> sql = link_by_keys(Target("duckdb"), "t_parent", "child_id", "parent_id", "t",
+        ...                    "ontology_id", "_pairs")
+        >>> sql.startswith('INSERT INTO "t_parent" ("child_id", "parent_id") SELECT DISTINCT')
+        True
+    """
+
+    def render() -> str:
+        col = lambda name, alias: exp.column(_ident(name), table=_ident(alias))  # noqa: E731
+        exists = (
+            exp.select(exp.Literal.number(1)).from_(target.table(link, "l"))
+            .where(exp.and_(exp.EQ(this=col(source, "l"), expression=col("id", "c")),
+                            exp.EQ(this=col(dest, "l"), expression=col("id", "p"))))
+        )  # fmt: skip
+        select = (
+            exp.select(col("id", "c"), col("id", "p")).distinct()
+            .from_(exp.Table(this=_ident(batch), alias=exp.TableAlias(this=_ident("x"))))
+            .join(target.table(table, "c"), on=exp.EQ(this=col(key, "c"), expression=col("child", "x")))
+            .join(target.table(table, "p"), on=exp.EQ(this=col(key, "p"), expression=col("parent", "x")))
+            .where(exp.Not(this=exp.Exists(this=exists)))
+        )  # fmt: skip
+        columns = [exp.column(_ident(source)), exp.column(_ident(dest))]
+        return exp.insert(select, exp.Schema(this=target.table(link), expressions=columns)).sql(
+            "duckdb")  # fmt: skip
+
+    return sqlcache.get(("link_by_keys", target, link, source, dest, table, key, batch), render)
+
+
 def _params(values) -> dict[str, Any]:
     return {f"p{i}": v for i, v in enumerate(values)}
 

@@ -59,6 +59,17 @@ _EXPORTS = {
     "SchemaMismatchError": "errors",
     "VersionNotFoundError": "errors",
     "ReadOnlyQueryError": "errors",
+    "SourceError": "errors",
+    "Curator": "curation",
+    "CharField": "core.fields",
+    "TextField": "core.fields",
+    "IntegerField": "core.fields",
+    "FloatField": "core.fields",
+    "BooleanField": "core.fields",
+    "DateTimeField": "core.fields",
+    "JSONField": "core.fields",
+    "ForeignKey": "core.fields",
+    "ManyToMany": "core.fields",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -67,8 +78,20 @@ if TYPE_CHECKING:  # what IDEs and type checkers see; at run time names load laz
     from catalog_sql.query import Q
 
     from ._settings import settings
+    from .core.fields import (
+        BooleanField,
+        CharField,
+        DateTimeField,
+        FloatField,
+        ForeignKey,
+        IntegerField,
+        JSONField,
+        ManyToMany,
+        TextField,
+    )
     from .core.record import Record
     from .core.writes import save
+    from .curation import Curator
     from .errors import (
         CatalogError,
         CatalogLockedError,
@@ -88,6 +111,7 @@ if TYPE_CHECKING:  # what IDEs and type checkers see; at run time names load laz
         ReadOnlyQueryError,
         SchemaMismatchError,
         SchemaVersionError,
+        SourceError,
         StorageError,
         TrackingError,
         ValidationError,

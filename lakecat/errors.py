@@ -54,6 +54,11 @@ class ReadOnlyQueryError(ValidationError):
     """``Dataset.query`` was given SQL that is not a single SELECT."""
 
 
+class SourceError(LakecatError, ValueError):
+    """A public ontology source is missing, malformed or not installed (names the file and,
+    where it can, the entry)."""
+
+
 class TrackingError(LakecatError, RuntimeError):
     """track() / finish() used where they cannot work (no file, no active run)."""
 
@@ -77,6 +82,7 @@ __all__ = [
     "SchemaMismatchError",
     "ReadOnlyError",
     "SchemaVersionError",
+    "SourceError",
     "StorageError",
     "TrackingError",
     "ValidationError",

@@ -301,6 +301,10 @@ class Backend(ABC):
         """Run DDL statements (already rendered for this back end's dialect)."""
 
     @abstractmethod
+    def columns(self) -> dict[str, set[str]]:
+        """Every catalog table with its column names."""
+
+    @abstractmethod
     def table_names(self) -> set[str]:
         """Names of the tables in the catalog."""
 

@@ -435,6 +435,11 @@ class DuckDBBackend(Backend):
         rows = self._query(sql, "rows", lambda r: r.fetchall())
         return {r[0] for r in rows if r[0] != sharing.RECEIPTS}
 
+    def columns(self) -> dict[str, set[str]]:
+        sql = ("SELECT table_name, column_name FROM information_schema.columns "
+               "WHERE table_schema = 'main'")  # fmt: skip
+        return _by_table(self._query(sql, "rows", lambda r: r.fetchall()))
+
     def checkpoint(self) -> None:
         """Write the WAL into the file now (after DDL: DuckDB 1.5 cannot replay an
         ``ALTER TABLE`` of a table with a ``nextval`` default from the WAL)."""
@@ -448,6 +453,13 @@ class DuckDBBackend(Backend):
         if self.read_only:
             info["access"] = "read-only"
         return info
+
+
+def _by_table(rows: list[tuple]) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for table, column in rows:
+        found.setdefault(table, set()).add(column)
+    return found
 
 
 def _unwritable(path: Path) -> bool:

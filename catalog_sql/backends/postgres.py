@@ -150,6 +150,18 @@ class PostgresBackend(Backend):
             rows = con.execute("SELECT * FROM postgres_query(?, ?)", [ALIAS, sql]).fetchall()
         return {r[0] for r in rows}
 
+    def columns(self) -> dict[str, set[str]]:
+        sql = (
+            f"SELECT table_name, column_name FROM information_schema.columns "
+            f"WHERE table_schema = '{self.schema}'"
+        )
+        with self.session() as con:
+            rows = con.execute("SELECT * FROM postgres_query(?, ?)", [ALIAS, sql]).fetchall()
+        found: dict[str, set[str]] = {}
+        for table, column in rows:
+            found.setdefault(table, set()).add(column)
+        return found
+
     def refresh(self) -> None:
         """Forget DuckDB's cached view of the Postgres tables (after DDL)."""
         with self.session() as con:

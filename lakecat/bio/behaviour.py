@@ -11,6 +11,19 @@ class BioRecordMixin:
     #: The field holding the public identifier (``ontology_id``; Gene: ``ensembl_gene_id``).
     _ontology_id_field: ClassVar[str] = "ontology_id"
 
+    def _after_insert(self, instance: Any) -> None:
+        """Link a record made from a public term to its parents (inside the save)."""
+        from .public import link_public_parents
+
+        link_public_parents(self)
+
+    @classmethod
+    def _public_matches(cls, values: list[str], field: str, organism: Any) -> set[str]:
+        """Which values exist in the public source (``inspect`` reports them)."""
+        from .public import public_matches
+
+        return public_matches(cls, values, field, organism)
+
     def _identity_columns(self) -> list[str]:
         """The same public identifier is the same record; a record without one (a term of
         your own) is the same as one with the same name."""

@@ -51,7 +51,8 @@ class Source(SourceMixin, Record, uid_length=8, name_field="name",
 
 
 class Organism(BioRecordMixin, Record, uid_length=6, name_field="name",
-               search_fields=("name", "scientific_name", "synonyms", "ontology_id")):  # fmt: skip
+               search_fields=("name", "scientific_name", "synonyms", "ontology_id"),
+               dedupe_field="ontology_id"):  # fmt: skip
     """An organism (NCBITaxon): ``name`` is the common name (``human``)."""
 
     name = CharField(null=False, index=True)
@@ -66,7 +67,8 @@ class Organism(BioRecordMixin, Record, uid_length=6, name_field="name",
 
 
 class Gene(BioRecordMixin, Record, uid_length=12, name_field="symbol",
-           search_fields=("symbol", "synonyms", "ensembl_gene_id", "description")):  # fmt: skip
+           search_fields=("symbol", "synonyms", "ensembl_gene_id", "description"),
+           dedupe_field="ensembl_gene_id"):  # fmt: skip
     """A gene (GENCODE/Ensembl): ``symbol`` is not unique, ``ensembl_gene_id`` is."""
 
     _ontology_id_field = "ensembl_gene_id"
@@ -84,7 +86,8 @@ class Gene(BioRecordMixin, Record, uid_length=12, name_field="symbol",
 
 
 class Protein(BioRecordMixin, Record, uid_length=12, name_field="name",
-              search_fields=("name", "synonyms", "uniprotkb_id", "gene_symbol")):  # fmt: skip
+              search_fields=("name", "synonyms", "uniprotkb_id", "gene_symbol"),
+              dedupe_field="uniprotkb_id"):  # fmt: skip
     """A protein (UniProt)."""
 
     _ontology_id_field = "uniprotkb_id"
@@ -102,7 +105,8 @@ class Protein(BioRecordMixin, Record, uid_length=12, name_field="name",
 
 
 class CellMarker(BioRecordMixin, Record, uid_length=12, name_field="name",
-                 search_fields=("name", "synonyms", "gene_symbol")):  # fmt: skip
+                 search_fields=("name", "synonyms", "gene_symbol"),
+                 dedupe_field="ontology_id"):  # fmt: skip
     """A cell marker (no offline public source: bring a file with ``import_source``)."""
 
     name = CharField(null=False, index=True)
@@ -138,7 +142,7 @@ def _define(cls: str, table: str, plural: str, doc: str, uid_length: int = 8) ->
     attrs = {"__module__": __name__, "__qualname__": cls,
              **_ontology_entity(doc, table, plural, cls)}  # fmt: skip
     return type(cls, (BioRecordMixin, Record), attrs, uid_length=uid_length, name_field="name",
-                search_fields=ONTOLOGY_SEARCH, table=table)  # fmt: skip
+                search_fields=ONTOLOGY_SEARCH, table=table, dedupe_field="ontology_id")  # fmt: skip
 
 
 CellType = _define("CellType", "cell_type", "cell_types", "A cell type (Cell Ontology, CL).")

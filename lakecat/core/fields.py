@@ -30,9 +30,12 @@ class Field:
         self.default = default
         self.max_length = max_length
         self.name = ""
+        #: The Record class this field was declared on (``bt.CellType.name.owner``).
+        self.owner: type | None = None
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
+        self.owner = owner
 
     @property
     def column(self) -> str:

@@ -45,6 +45,9 @@ class SaveState:
     #: Dataset: the table (pyarrow) or the Files it will be made of, until written.
     table: Any = None
     files: list | None = None
+    #: bio records from a public source: the ontology ids of their parents, linked after
+    #: the insert (missing ancestors are created from the same source).
+    public_parents: list | None = None
 
 
 def state(record: Any) -> SaveState:

@@ -58,6 +58,11 @@ class SchemaModule:
                 found[m2m.through] = ddl.LinkTable(m2m.through, m2m.source, m2m.target, extra)
         return list(found.values())
 
+    def changes(self, backend: Any, *, drop: bool = False) -> list[str]:
+        """The DDL that would bring the catalog to what the classes declare now (empty
+        when they agree): what ``lakecat migrate create`` writes."""
+        return ddl.plan(self.tables(), self.links(), backend.columns(), drop=drop)
+
     def migrations(self) -> list[Migration]:
         """Its migration files, or one generated from its classes while it has none."""
         folder = _migrations_folder(self.module)

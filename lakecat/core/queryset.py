@@ -109,6 +109,12 @@ class QuerySet:
         return self._compile().inline()
 
     # -- running -------------------------------------------------------------------
+    def _repr_html_(self) -> str:
+        """The first rows in Jupyter, with how many match."""
+        from .html import queryset_html
+
+        return queryset_html(self)
+
     def _backend(self):
         from ..instance import current
 

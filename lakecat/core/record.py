@@ -363,6 +363,12 @@ class Record:
     def __hash__(self) -> int:
         return hash((type(self).__name__, self.id if self.id is not None else id(self)))
 
+    def _repr_html_(self) -> str:
+        """The record as a small table in Jupyter."""
+        from .html import record_html
+
+        return record_html(self)
+
     def __repr__(self) -> str:
         shown = []
         for column in self._meta.columns:

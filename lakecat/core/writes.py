@@ -113,6 +113,7 @@ def save_one(record: Record) -> Record:
     between, the unique index refuses the insert and the retry adopts that record.
     """
     _check_required(record)
+    current().require(type(record))
     new = record.id is None
     if new:
         _warn_similar(record)  # advice, outside the write transaction
@@ -303,6 +304,8 @@ def save(records: Iterable[Record]) -> list[Record]:
             if any(r.__dict__.get(column) is None for r in group):
                 raise ValidationError(f"{cls.__name__}.{column} is required; pass {column}=…")
     instance = current()
+    for cls in groups:
+        instance.require(cls)
     hooked = [r for r in records if r.id is None and type(r)._has_hook("_before_save")]
     try:
         for record in hooked:

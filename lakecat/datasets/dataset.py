@@ -373,6 +373,16 @@ class DatasetMixin:
     #: Where feature values of Datasets are linked (``lc.Dataset.filter(features__x=1)``).
     _feature_value_link = ("dataset_feature_value", "dataset_id")
 
+    def describe(self):
+        """Provenance, features with types and values, labels by feature and versions:
+        ``print(record.describe())``; shown as HTML in Jupyter."""
+        from ..files.describe import describe
+
+        return describe(self)
+
+    def _repr_html_(self) -> str:
+        return self.describe()._repr_html_() if self.id is not None else super()._repr_html_()
+
     @property
     def labels(self):
         """Labels of any registry, grouped by feature (see ``File.labels``)."""

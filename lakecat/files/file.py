@@ -404,6 +404,16 @@ class FileMixin:
 
         return file_feature_sets(self.id)
 
+    def describe(self):
+        """Provenance, features with types and values, labels by feature and versions:
+        ``print(record.describe())``; shown as HTML in Jupyter."""
+        from .describe import describe
+
+        return describe(self)
+
+    def _repr_html_(self) -> str:
+        return self.describe()._repr_html_() if self.id is not None else super()._repr_html_()
+
     @property
     def labels(self):
         """Labels of any registry, grouped by feature: ``file.labels.add(records,
