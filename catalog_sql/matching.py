@@ -71,15 +71,20 @@ def synonym_sql(
     ``|``-separated synonyms."""
 
     def render() -> str:
-        split = exp.Anonymous(this="string_split", expressions=[
-            _col(synonyms, "t"), exp.Literal.string("|")])  # fmt: skip
+        split = exp.Anonymous(
+            this="string_split", expressions=[_col(synonyms, "t"), exp.Literal.string("|")]
+        )
         each = exp.alias_(exp.Explode(this=split), "s", quoted=True)
         listed = (
             exp.select(exp.alias_(_col(field, "t"), "name", quoted=True), each)
             .from_(target.table(table, "t"))
-            .where(exp.and_(_where(field, where),
-                            exp.Not(this=exp.Is(this=_col(synonyms, "t"), expression=exp.Null()))))
-        )  # fmt: skip
+            .where(
+                exp.and_(
+                    _where(field, where),
+                    exp.Not(this=exp.Is(this=_col(synonyms, "t"), expression=exp.Null())),
+                )
+            )
+        )
         on = exp.EQ(this=_norm(_col("s", "syn")), expression=_norm(_col("v", "b")))
         query = (
             exp.select(_col("v", "b"), exp.alias_(_col("name", "syn"), "match", quoted=True))

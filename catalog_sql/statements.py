@@ -156,8 +156,10 @@ def link_by_keys(
         select = (
             exp.select(col("id", "c"), col("id", "p")).distinct()
             .from_(exp.Table(this=_ident(batch), alias=exp.TableAlias(this=_ident("x"))))
-            .join(target.table(table, "c"), on=exp.EQ(this=col(key, "c"), expression=col("child", "x")))
-            .join(target.table(table, "p"), on=exp.EQ(this=col(key, "p"), expression=col("parent", "x")))
+            .join(target.table(table, "c"), on=exp.EQ(this=col(key, "c"),
+                                                      expression=col("child", "x")))
+            .join(target.table(table, "p"), on=exp.EQ(this=col(key, "p"),
+                                                      expression=col("parent", "x")))
             .where(exp.Not(this=exp.Exists(this=exists)))
         )  # fmt: skip
         columns = [exp.column(_ident(source)), exp.column(_ident(dest))]

@@ -65,8 +65,10 @@ class DataFrameCurator:
             raise ValidationError(f"from_df() takes a pandas DataFrame, got {type(df).__name__}.")
         missing = [c for c in categoricals if c not in df.columns]
         if missing:
-            raise FieldError(f"The DataFrame has no column(s) {', '.join(map(repr, missing))}; "
-                             f"columns: {', '.join(map(str, df.columns))}.")  # fmt: skip
+            raise FieldError(
+                f"The DataFrame has no column(s) {', '.join(map(repr, missing))}; "
+                f"columns: {', '.join(map(str, df.columns))}."
+            )
         self.df = df
         self.organism = organism
         self._columns = {k: _Column(k, *_field_ref(v), organism) for k, v in categoricals.items()}
@@ -91,9 +93,13 @@ class DataFrameCurator:
             result = column.check(self._values(key))
             if result.non_validated or result.missing:
                 ok = False
-                logger.warning("%r is not validated against %s.%s:\n  %s", key,
-                               column.registry.__name__, column.field,
-                               result.summary().replace("\n", "\n  "))  # fmt: skip
+                logger.warning(
+                    "%r is not validated against %s.%s:\n  %s",
+                    key,
+                    column.registry.__name__,
+                    column.field,
+                    result.summary().replace("\n", "\n  "),
+                )
         self._validated = ok
         return ok
 
@@ -101,8 +107,11 @@ class DataFrameCurator:
     def non_validated(self) -> dict[str, list[str]]:
         """Column → values not (yet) validated (run :meth:`validate` first)."""
         self._need_validation()
-        return {k: c.result.non_validated for k, c in self._columns.items() if c.result and
-                c.result.non_validated}  # fmt: skip
+        return {
+            k: c.result.non_validated
+            for k, c in self._columns.items()
+            if c.result and c.result.non_validated
+        }
 
     def _need_validation(self) -> None:
         if self._validated is None:
@@ -115,12 +124,17 @@ class DataFrameCurator:
             kwargs = (
                 {"organism": column.organism} if "organism" in column.registry._meta.fields else {}
             )
-            mapping = column.registry.standardize(self._values(name), column.field,
-                                                  return_mapping=True, mute=True, **kwargs)  # fmt: skip
+            mapping = column.registry.standardize(
+                self._values(name), column.field, return_mapping=True, mute=True, **kwargs
+            )
             if mapping:
                 self._replace(name, mapping)
-                logger.info("standardized %d values of %r: %s", len(mapping), name,
-                            ", ".join(f"{a!r} → {b!r}" for a, b in list(mapping.items())[:5]))  # fmt: skip
+                logger.info(
+                    "standardized %d values of %r: %s",
+                    len(mapping),
+                    name,
+                    ", ".join(f"{a!r} → {b!r}" for a, b in list(mapping.items())[:5]),
+                )
         self._validated = None
 
     def _keys(self, key: str) -> list[str]:
@@ -193,8 +207,9 @@ def _create(column: _Column, values: list[str]) -> list:
 class AnnDataCurator(DataFrameCurator):
     """Validates an AnnData's ``var`` index and ``obs`` categoricals."""
 
-    def __init__(self, adata: Any, var_index: Any, categoricals: dict[str, Any],
-                 organism: Any = None) -> None:  # fmt: skip
+    def __init__(
+        self, adata: Any, var_index: Any, categoricals: dict[str, Any], organism: Any = None
+    ) -> None:
         if not hasattr(adata, "obs") or not hasattr(adata, "var"):
             raise ValidationError(f"from_anndata() takes an AnnData, got {type(adata).__name__}.")
         self.adata = adata
@@ -231,8 +246,13 @@ class Curator:
         return DataFrameCurator(df, categoricals, organism)
 
     @staticmethod
-    def from_anndata(adata: Any, *, var_index: Any = None, categoricals: dict[str, Any] | None = None,
-                     organism: Any = None):  # fmt: skip
+    def from_anndata(
+        adata: Any,
+        *,
+        var_index: Any = None,
+        categoricals: dict[str, Any] | None = None,
+        organism: Any = None,
+    ):
         """A curator for an AnnData: ``var_names`` against ``var_index``, ``obs`` columns
         against ``categoricals``."""
         return AnnDataCurator(adata, var_index, categoricals or {}, organism)

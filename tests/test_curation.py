@@ -182,7 +182,7 @@ def test_one_column_is_one_feature_whatever_its_dtype(bio):
     assert lc.Feature.filter(name="cell_type").values_list("type", flat=True) == ["cat"]
 
 
-# -- curators ---------------------------------------------------------------------------------------
+# -- curators ------------------------------------------------------------------------
 def test_a_dataframe_curator_validates_fixes_registers_and_saves(bio):
     _cells(bio)
     df = pd.DataFrame({"cell_type": ["T cell", "T-cell", "b cell", "NK cell"],

@@ -37,22 +37,32 @@ def source_info(entity: str, source: Any = None, organism: Any = None):
     wanted = _organism_name(organism)
     candidates = [s for s in sources.available() if s.entity == entity]
     if hasattr(source, "_meta"):  # a Source record
-        candidates = [s for s in candidates if s.key == f"{source.entity}/{source.name}/"
-                      f"{source.organism}/{source.version}"]  # fmt: skip
+        candidates = [
+            s
+            for s in candidates
+            if s.key == f"{source.entity}/{source.name}/{source.organism}/{source.version}"
+        ]
     elif isinstance(source, str):
         candidates = [s for s in candidates if source in (s.name, s.key)]
     if wanted is not None:
         fitting = [s for s in candidates if s.organism in (wanted, "all")]
         candidates = sorted(fitting, key=lambda s: s.organism == "all")
     if not candidates:
-        known = sorted({f"{s.name} ({s.organism})" for s in sources.available()
-                        if s.entity == entity})  # fmt: skip
+        known = sorted(
+            {f"{s.name} ({s.organism})" for s in sources.available() if s.entity == entity}
+        )
         raise NotFoundError(
-            f"No public source for {entity}" + (f" ({source!r})" if source else "")
-            + (f" for organism {wanted!r}" if wanted else "") + ". "
-            + (f"Installed: {', '.join(known)}." if known else
-               "None is installed: pip install 'lakecat[bio]', or add your own file with "
-               f"{entity}.import_source(path)."))  # fmt: skip
+            f"No public source for {entity}"
+            + (f" ({source!r})" if source else "")
+            + (f" for organism {wanted!r}" if wanted else "")
+            + ". "
+            + (
+                f"Installed: {', '.join(known)}."
+                if known
+                else "None is installed: pip install 'lakecat[bio]', or add your own file with "
+                f"{entity}.import_source(path)."
+            )
+        )
     current = [s for s in candidates if s.current]
     return (current or candidates)[0]
 
@@ -64,10 +74,18 @@ def source_record(info: Any, n_terms: int | None = None):
     existing = Source.filter(key=info.key).one_or_none()
     if existing is not None:
         return existing
-    return Source(entity=info.entity, organism=info.organism, name=info.name,
-                  version=info.version, key=info.key, url=info.url or None,
-                  provider=info.provider or None, description=info.description or None,
-                  currently_used=True, n_terms=n_terms).save()  # fmt: skip
+    return Source(
+        entity=info.entity,
+        organism=info.organism,
+        name=info.name,
+        version=info.version,
+        key=info.key,
+        url=info.url or None,
+        provider=info.provider or None,
+        description=info.description or None,
+        currently_used=True,
+        n_terms=n_terms,
+    ).save()
 
 
 def current_source(entity: str, organism: Any = None):
@@ -90,8 +108,10 @@ class PublicOntology:
 
     def __repr__(self) -> str:
         info = self.info
-        return (f"PublicOntology({info.entity}: {info.name} {info.version}, "
-                f"organism {info.organism}, {len(self)} terms)")  # fmt: skip
+        return (
+            f"PublicOntology({info.entity}: {info.name} {info.version}, "
+            f"organism {info.organism}, {len(self)} terms)"
+        )
 
     def df(self):
         """The terms as a pandas DataFrame."""
@@ -133,8 +153,10 @@ class PublicOntology:
 
         con = self._connection()
         names = [c for c in self.table.column_names]
-        columns = {"id": Column("id", "int"), **{c: Column(c, "str") for c in names
-                                                 if c not in ("deprecated",)}}  # fmt: skip
+        columns = {
+            "id": Column("id", "int"),
+            **{c: Column(c, "str") for c in names if c not in ("deprecated",)},
+        }
         model = TableModel("public_terms", columns)
         name = _name_column(self.table)
         fields = (
@@ -216,9 +238,11 @@ def from_public(cls: type, *, source: Any = None, organism: Any = None, **lookup
     if value not in rows:
         hint = ontology.search(str(value), limit=3)
         near = list(hint[_name_column(ontology.table)]) if len(hint) else []
-        raise NotFoundError(f"No {cls.__name__} with {field}={value!r} in "
-                            f"{ontology.info.name} {ontology.info.version}."
-                            + (f" Did you mean {', '.join(map(repr, near))}?" if near else ""))  # fmt: skip
+        raise NotFoundError(
+            f"No {cls.__name__} with {field}={value!r} in "
+            f"{ontology.info.name} {ontology.info.version}."
+            + (f" Did you mean {', '.join(map(repr, near))}?" if near else "")
+        )
     source_rec = source_record(ontology.info, len(ontology))
     return _record(cls, rows[value], source_rec, _organism_record(cls, organism))
 
@@ -229,8 +253,9 @@ def _matching_rows(table: Any, field: str, values: list[str]) -> dict[str, dict]
     import pyarrow.compute as pc
 
     if field not in table.column_names:
-        raise ValidationError(f"The public source has no column {field!r}; columns: "
-                              f"{', '.join(table.column_names)}.")  # fmt: skip
+        raise ValidationError(
+            f"The public source has no column {field!r}; columns: {', '.join(table.column_names)}."
+        )
     wanted = {str(v) for v in values}
     found: dict[str, dict] = {}
     column = table.column(field)
@@ -280,22 +305,36 @@ def public_matches(cls: type, values: list[str], field: str, organism: Any = Non
     return set(_matching_rows(ontology.table, column, values))
 
 
-def from_values(cls: type, values: Any, field: str | None = None, *, source: Any = None,
-                organism: Any = None, mute: bool = False) -> list:  # fmt: skip
+def from_values(
+    cls: type,
+    values: Any,
+    field: str | None = None,
+    *,
+    source: Any = None,
+    organism: Any = None,
+    mute: bool = False,
+) -> list:
     """Records for ``values`` of ``field``: existing ones (also through synonyms), else new,
     unsaved ones from the public source (names, case variants and synonyms map); values
     found nowhere are reported. Save the result with ``lc.save(records)``."""
     from ..core.validation import _as_list, _missing
 
-    field = field if isinstance(field, str) else getattr(field, "name", None) or (
-        cls._meta.name_field)  # fmt: skip
+    field = (
+        field if isinstance(field, str) else getattr(field, "name", None) or (cls._meta.name_field)
+    )
     texts = list(dict.fromkeys(str(v) for v in _as_list(values) if not _missing(v)))
     organism_rec = _organism_record(cls, organism)
-    mapping = cls.standardize(texts, field, return_mapping=True, mute=True,
-                              **({"organism": organism_rec} if organism_rec else {}))  # fmt: skip
+    mapping = cls.standardize(
+        texts,
+        field,
+        return_mapping=True,
+        mute=True,
+        **({"organism": organism_rec} if organism_rec else {}),
+    )
     canonical = {t: mapping.get(t, t) for t in texts}
-    existing = {getattr(r, field): r for r in cls.filter(**{f"{field}__in":
-                                                             list(set(canonical.values()))})}  # fmt: skip
+    existing = {
+        getattr(r, field): r for r in cls.filter(**{f"{field}__in": list(set(canonical.values()))})
+    }
     records = list(dict.fromkeys(existing[c] for c in canonical.values() if c in existing))
     rest = [t for t in texts if canonical[t] not in existing]
     if rest:
@@ -311,19 +350,23 @@ def from_values(cls: type, values: Any, field: str | None = None, *, source: Any
             for value in rest:
                 row = rows.get(value)
                 if row is not None and row[_key_column(ontology.table)] not in made:
-                    made[row[_key_column(ontology.table)]] = _record(cls, row, source_rec,
-                                                                      organism_rec)  # fmt: skip
+                    made[row[_key_column(ontology.table)]] = _record(
+                        cls, row, source_rec, organism_rec
+                    )
             records += list(made.values())
             rest = [v for v in rest if v not in rows]
     if rest and not mute:
-        logger.warning("%d values are not in %s or its public source: %s", len(rest),
-                       cls.__name__, ", ".join(map(repr, rest[:10])))  # fmt: skip
+        logger.warning(
+            "%d values are not in %s or its public source: %s",
+            len(rest),
+            cls.__name__,
+            ", ".join(map(repr, rest[:10])),
+        )
     return records
 
 
-# -- bulk import --------------------------------------------------------------------------------------
-def import_source(cls: type, source: Any = None, *, organism: Any = None,
-                  deprecated: bool = False):  # fmt: skip
+# -- bulk import ----------------------------------------------------------------------
+def import_source(cls: type, source: Any = None, *, organism: Any = None, deprecated: bool = False):
     """Every term of a public source as records of ``cls`` (in one transaction, through
     Arrow), with their parents; terms already in the registry are kept (idempotent).
     ``source`` may be a path to an OBO/OWL/JSON/CSV file of your own. Returns the Source."""
@@ -331,8 +374,9 @@ def import_source(cls: type, source: Any = None, *, organism: Any = None,
     from . import sources
 
     if isinstance(source, (str, bytes)) and _looks_like_path(source):
-        info, table = sources.from_file(source, entity=cls.__name__,
-                                        organism=_organism_name(organism) or "all")  # fmt: skip
+        info, table = sources.from_file(
+            source, entity=cls.__name__, organism=_organism_name(organism) or "all"
+        )
     else:
         info = source_info(cls.__name__, source, organism)
         table = sources.load(info)
@@ -377,8 +421,15 @@ def _link_parents(cls: type, table: Any) -> None:
 
     m2m = cls._meta.m2m["parents"]
     backend = current().backend
-    sql = statements.link_by_keys(backend.duck_target, m2m.through, m2m.source, m2m.target,
-                                  cls._meta.table, cls._ontology_id_field, "_lc_pairs")  # fmt: skip
+    sql = statements.link_by_keys(
+        backend.duck_target,
+        m2m.through,
+        m2m.source,
+        m2m.target,
+        cls._meta.table,
+        cls._ontology_id_field,
+        "_lc_pairs",
+    )
     with backend.transaction():
         backend.duck_sql(sql, _lc_pairs=pairs)
 

@@ -19,23 +19,44 @@ ONTOLOGY_SEARCH = ("name", "synonyms", "ontology_id", "abbr")
 
 
 def _parents(cls: str, table: str) -> ManyToMany:
-    return ManyToMany(cls, through=f"{table}_parent", source="child_id", target="parent_id",
-                      related_name="children")  # fmt: skip
+    return ManyToMany(
+        cls,
+        through=f"{table}_parent",
+        source="child_id",
+        target="parent_id",
+        related_name="children",
+    )
 
 
 def _files(table: str, plural: str) -> ManyToMany:
-    return ManyToMany("File", through=f"file_{table}", source=f"{table}_id", target="file_id",
-                      related_name=plural, extra={"feature_id": "int"})  # fmt: skip
+    return ManyToMany(
+        "File",
+        through=f"file_{table}",
+        source=f"{table}_id",
+        target="file_id",
+        related_name=plural,
+        extra={"feature_id": "int"},
+    )
 
 
 def _datasets(table: str, plural: str) -> ManyToMany:
-    return ManyToMany("Dataset", through=f"dataset_{table}", source=f"{table}_id",
-                      target="dataset_id", related_name=plural,
-                      extra={"feature_id": "int"})  # fmt: skip
+    return ManyToMany(
+        "Dataset",
+        through=f"dataset_{table}",
+        source=f"{table}_id",
+        target="dataset_id",
+        related_name=plural,
+        extra={"feature_id": "int"},
+    )
 
 
-class Source(SourceMixin, Record, uid_length=8, name_field="name",
-             search_fields=("name", "entity", "description")):  # fmt: skip
+class Source(
+    SourceMixin,
+    Record,
+    uid_length=8,
+    name_field="name",
+    search_fields=("name", "entity", "description"),
+):
     """Where a registry's public terms come from: an ontology, a version, an organism."""
 
     entity = CharField(null=False)
@@ -50,9 +71,14 @@ class Source(SourceMixin, Record, uid_length=8, name_field="name",
     n_terms = IntegerField()
 
 
-class Organism(BioRecordMixin, Record, uid_length=6, name_field="name",
-               search_fields=("name", "scientific_name", "synonyms", "ontology_id"),
-               dedupe_field="ontology_id"):  # fmt: skip
+class Organism(
+    BioRecordMixin,
+    Record,
+    uid_length=6,
+    name_field="name",
+    search_fields=("name", "scientific_name", "synonyms", "ontology_id"),
+    dedupe_field="ontology_id",
+):
     """An organism (NCBITaxon): ``name`` is the common name (``human``)."""
 
     name = CharField(null=False, index=True)
@@ -66,9 +92,14 @@ class Organism(BioRecordMixin, Record, uid_length=6, name_field="name",
     datasets = _datasets("organism", "organisms")
 
 
-class Gene(BioRecordMixin, Record, uid_length=12, name_field="symbol",
-           search_fields=("symbol", "synonyms", "ensembl_gene_id", "description"),
-           dedupe_field="ensembl_gene_id"):  # fmt: skip
+class Gene(
+    BioRecordMixin,
+    Record,
+    uid_length=12,
+    name_field="symbol",
+    search_fields=("symbol", "synonyms", "ensembl_gene_id", "description"),
+    dedupe_field="ensembl_gene_id",
+):
     """A gene (GENCODE/Ensembl): ``symbol`` is not unique, ``ensembl_gene_id`` is."""
 
     _ontology_id_field = "ensembl_gene_id"
@@ -85,9 +116,14 @@ class Gene(BioRecordMixin, Record, uid_length=12, name_field="symbol",
     datasets = _datasets("gene", "genes")
 
 
-class Protein(BioRecordMixin, Record, uid_length=12, name_field="name",
-              search_fields=("name", "synonyms", "uniprotkb_id", "gene_symbol"),
-              dedupe_field="uniprotkb_id"):  # fmt: skip
+class Protein(
+    BioRecordMixin,
+    Record,
+    uid_length=12,
+    name_field="name",
+    search_fields=("name", "synonyms", "uniprotkb_id", "gene_symbol"),
+    dedupe_field="uniprotkb_id",
+):
     """A protein (UniProt)."""
 
     _ontology_id_field = "uniprotkb_id"
@@ -104,9 +140,14 @@ class Protein(BioRecordMixin, Record, uid_length=12, name_field="name",
     datasets = _datasets("protein", "proteins")
 
 
-class CellMarker(BioRecordMixin, Record, uid_length=12, name_field="name",
-                 search_fields=("name", "synonyms", "gene_symbol"),
-                 dedupe_field="ontology_id"):  # fmt: skip
+class CellMarker(
+    BioRecordMixin,
+    Record,
+    uid_length=12,
+    name_field="name",
+    search_fields=("name", "synonyms", "gene_symbol"),
+    dedupe_field="ontology_id",
+):
     """A cell marker (no offline public source: bring a file with ``import_source``)."""
 
     name = CharField(null=False, index=True)
@@ -139,10 +180,21 @@ def _ontology_entity(doc: str, table: str, plural: str, cls: str) -> dict:
 
 
 def _define(cls: str, table: str, plural: str, doc: str, uid_length: int = 8) -> type:
-    attrs = {"__module__": __name__, "__qualname__": cls,
-             **_ontology_entity(doc, table, plural, cls)}  # fmt: skip
-    return type(cls, (BioRecordMixin, Record), attrs, uid_length=uid_length, name_field="name",
-                search_fields=ONTOLOGY_SEARCH, table=table, dedupe_field="ontology_id")  # fmt: skip
+    attrs = {
+        "__module__": __name__,
+        "__qualname__": cls,
+        **_ontology_entity(doc, table, plural, cls),
+    }
+    return type(
+        cls,
+        (BioRecordMixin, Record),
+        attrs,
+        uid_length=uid_length,
+        name_field="name",
+        search_fields=ONTOLOGY_SEARCH,
+        table=table,
+        dedupe_field="ontology_id",
+    )
 
 
 CellType = _define("CellType", "cell_type", "cell_types", "A cell type (Cell Ontology, CL).")
@@ -176,6 +228,20 @@ DevelopmentalStage = _define(
 Ethnicity = _define("Ethnicity", "ethnicity", "ethnicities", "An ancestry group (HANCESTRO).")
 Compound = _define("Compound", "compound", "compounds", "A chemical compound (ChEBI).")
 
-REGISTRIES = (Source, Organism, Gene, Protein, CellMarker, CellType, CellLine, Tissue, Disease,
-              Phenotype, Pathway, ExperimentalFactor, DevelopmentalStage, Ethnicity,
-              Compound)  # fmt: skip
+REGISTRIES = (
+    Source,
+    Organism,
+    Gene,
+    Protein,
+    CellMarker,
+    CellType,
+    CellLine,
+    Tissue,
+    Disease,
+    Phenotype,
+    Pathway,
+    ExperimentalFactor,
+    DevelopmentalStage,
+    Ethnicity,
+    Compound,
+)

@@ -116,8 +116,14 @@ def _first_match(rows: list[tuple]) -> dict[str, str]:
 
 
 # -- the three calls -------------------------------------------------------------------------
-def validate(cls: Registry, values: Any, field: str | None = None, *, organism: Any = None,
-             mute: bool = False):  # fmt: skip
+def validate(
+    cls: Registry,
+    values: Any,
+    field: str | None = None,
+    *,
+    organism: Any = None,
+    mute: bool = False,
+):
     """One boolean per value: is it a value of ``field`` (exactly)?
 
     Examples:
@@ -135,8 +141,13 @@ def validate(cls: Registry, values: Any, field: str | None = None, *, organism: 
     if not mute:
         missing = len(_texts(items)) - len(found)
         if missing:
-            logger.info("%d of %d distinct values are not validated in %s.%s", missing,
-                        len(_texts(items)), cls.__name__, name)  # fmt: skip
+            logger.info(
+                "%d of %d distinct values are not validated in %s.%s",
+                missing,
+                len(_texts(items)),
+                cls.__name__,
+                name,
+            )
     return result
 
 
@@ -176,9 +187,11 @@ class InspectResult:
             shown = _shown(f"{k!r} → {v!r}" for k, v in self.case_mismatches.items())
             lines.append(f"{len(self.case_mismatches)} differ in case or spaces: {shown}")
         if self.in_public:
-            lines.append(f"{len(self.in_public)} are in the public source, not yet in the "
-                         f"registry: {_shown(map(repr, self.in_public))}; create them with "
-                         f"from_values()")  # fmt: skip
+            lines.append(
+                f"{len(self.in_public)} are in the public source, not yet in the "
+                f"registry: {_shown(map(repr, self.in_public))}; create them with "
+                f"from_values()"
+            )
         if self.unknown:
             hints = [
                 f"{v!r}"
@@ -203,8 +216,14 @@ def _shown(items: Iterable[str], n: int = 10) -> str:
     return ", ".join(items[:n]) + (f", … ({len(items) - n} more)" if len(items) > n else "")
 
 
-def inspect(cls: Registry, values: Any, field: str | None = None, *, organism: Any = None,
-            mute: bool = False) -> InspectResult:  # fmt: skip
+def inspect(
+    cls: Registry,
+    values: Any,
+    field: str | None = None,
+    *,
+    organism: Any = None,
+    mute: bool = False,
+) -> InspectResult:
     """Which values are validated, and of the others: synonyms, case variants, values in
     the public source (bio registries), unknown ones with suggestions.
 
@@ -248,9 +267,16 @@ def _suggest(cls: Registry, value: str, field: str) -> list[str]:
         return []
 
 
-def standardize(cls: Registry, values: Any, field: str | None = None, *,
-                case_sensitive: bool = False, return_mapping: bool = False,
-                organism: Any = None, mute: bool = False):  # fmt: skip
+def standardize(
+    cls: Registry,
+    values: Any,
+    field: str | None = None,
+    *,
+    case_sensitive: bool = False,
+    return_mapping: bool = False,
+    organism: Any = None,
+    mute: bool = False,
+):
     """Values mapped to the registry's canonical ones (through synonyms, and case unless
     ``case_sensitive``); unknown values are kept and reported.
 
@@ -272,8 +298,13 @@ def standardize(cls: Registry, values: Any, field: str | None = None, *,
         mapping.update({k: v for k, v in _loose(cls, name, rest, where).items() if k != v})
     unknown = [t for t in rest if t not in mapping]
     if unknown and not mute:
-        logger.warning("%d values are not in %s.%s and were kept: %s", len(unknown),
-                       cls.__name__, name, _shown(map(repr, unknown)))  # fmt: skip
+        logger.warning(
+            "%d values are not in %s.%s and were kept: %s",
+            len(unknown),
+            cls.__name__,
+            name,
+            _shown(map(repr, unknown)),
+        )
     if return_mapping:
         return mapping
     return [mapping.get(str(v), v) if not _missing(v) else v for v in items]

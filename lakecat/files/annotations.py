@@ -269,8 +269,10 @@ def _has_feature_column(table: str) -> bool:
 
 
 # -- feature values ----------------------------------------------------------------------------
-_VALUE_LINKS = {"File": ("file_feature_value", "file_id"),
-                "Dataset": ("dataset_feature_value", "dataset_id")}  # fmt: skip
+_VALUE_LINKS = {
+    "File": ("file_feature_value", "file_id"),
+    "Dataset": ("dataset_feature_value", "dataset_id"),
+}
 
 
 def _typed(value: Any) -> dict[str, Any]:
@@ -285,8 +287,11 @@ def _typed(value: Any) -> dict[str, Any]:
     if kind == "datetime":
         return {"value_datetime": value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)}
     if kind == "date":
-        return {"value_datetime": dt.datetime(value.year, value.month, value.day,
-                                              tzinfo=dt.timezone.utc)}  # fmt: skip
+        return {
+            "value_datetime": dt.datetime(
+                value.year, value.month, value.day, tzinfo=dt.timezone.utc
+            )
+        }
     if kind in ("dict", "list"):
         try:
             return {"value_json": json.dumps(value, sort_keys=True)}
@@ -367,8 +372,13 @@ class FeatureManager(Mapping):
                 value_id = _value_id(backend, digest)
                 if value_id is None:
                     value_id = backend.reserve_ids("feature_value", 1)[0]
-                    row = {"id": value_id, "feature_id": feat.id, **columns, "hash": digest,
-                           "created_at": dt.datetime.now(dt.timezone.utc)}  # fmt: skip
+                    row = {
+                        "id": value_id,
+                        "feature_id": feat.id,
+                        **columns,
+                        "hash": digest,
+                        "created_at": dt.datetime.now(dt.timezone.utc),
+                    }
                     backend.execute(statements.insert_row(backend.target, "feature_value", row))
                 key = {column: self.owner.id, "feature_value_id": value_id}
                 stmt = statements.select_where(backend.target, link, [column], key)
@@ -381,8 +391,9 @@ class FeatureManager(Mapping):
 
         backend = current().backend
         link, column = _VALUE_LINKS[type(self.owner).__name__]
-        rows = backend.fetch(statements.feature_values(backend.target, link, column,
-                                                      self.owner.id))[1]  # fmt: skip
+        rows = backend.fetch(
+            statements.feature_values(backend.target, link, column, self.owner.id)
+        )[1]
         out: dict[str, Any] = {}
         for name, *typed in rows:
             _collect(out, name, _untyped(typed))

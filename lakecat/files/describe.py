@@ -6,8 +6,21 @@ from __future__ import annotations
 import html
 from typing import Any
 
-_PROVENANCE = ("uid", "key", "name", "description", "version", "is_latest", "suffix", "size",
-               "hash", "format", "n_rows", "operation", "created_at")  # fmt: skip
+_PROVENANCE = (
+    "uid",
+    "key",
+    "name",
+    "description",
+    "version",
+    "is_latest",
+    "suffix",
+    "size",
+    "hash",
+    "format",
+    "n_rows",
+    "operation",
+    "created_at",
+)
 
 
 class Description:
@@ -42,8 +55,11 @@ def describe(record: Any) -> Description:
     title = f"{cls.__name__} {record.__dict__.get('uid') or '(unsaved)'}"
     sections = [("provenance", _provenance(record))]
     if hasattr(record, "labels") and record.__dict__.get("id") is not None:
-        sections += [("features", _features(record)), ("labels", _labels(record)),
-                     ("versions", _versions(record))]  # fmt: skip
+        sections += [
+            ("features", _features(record)),
+            ("labels", _labels(record)),
+            ("versions", _versions(record)),
+        ]
     return Description(title, sections)
 
 
@@ -53,8 +69,14 @@ def _provenance(record: Any) -> list[str]:
     for relation in ("run", "transform", "created_by", "storage"):
         if data.get(f"{relation}_id") is not None:
             target = getattr(record, relation)
-            name = next((target.__dict__.get(f) for f in ("name", "handle", "root", "uid")
-                         if target.__dict__.get(f)), "")  # fmt: skip
+            name = next(
+                (
+                    target.__dict__.get(f)
+                    for f in ("name", "handle", "root", "uid")
+                    if target.__dict__.get(f)
+                ),
+                "",
+            )
             lines.append(f"{relation}: {name} ({target.uid})")
     if not lines:
         lines = [f"{c}: {v}" for c, v in record.to_dict().items() if v is not None]
@@ -105,5 +127,7 @@ def _versions(record: Any) -> list[str]:
         items = versions.list()
     if len(items) <= 1:
         return []
-    return [f"{'*' if r.is_latest else ' '} {r.version} {r.uid} {r.created_at:%Y-%m-%d %H:%M}"
-            for r in items]  # fmt: skip
+    return [
+        f"{'*' if r.is_latest else ' '} {r.version} {r.uid} {r.created_at:%Y-%m-%d %H:%M}"
+        for r in items
+    ]
