@@ -270,3 +270,19 @@ def test_sql_runs_one_read_only_statement_unless_write(instance):
     )
     assert allowed.exit_code == 0, allowed.output
     assert lc.ULabel.get(name="kept").description == "d"
+
+
+def test_schema_add_and_list(instance):
+    runner = CliRunner()
+    added = runner.invoke(cli, ["schema", "add", "bio"])
+    assert added.exit_code == 0 and "lakecat.bio: applied 0001_initial" in added.output
+    again = runner.invoke(cli, ["schema", "add", "bio"])
+    assert again.exit_code == 0 and "already added" in again.output
+    listed = runner.invoke(cli, ["schema", "list"])
+    assert "ULabel" in listed.output and "lakecat.bio: " in listed.output
+    assert "CellType" in listed.output
+    check = runner.invoke(cli, ["migrate", "--check"])
+    assert check.exit_code == 0 and "pending: none" in check.output
+    missing = runner.invoke(cli, ["schema", "add", "no_such.schema"])
+    assert missing.exit_code == 1 and "cannot be imported" in missing.output
+    assert "Traceback" not in missing.output

@@ -124,13 +124,69 @@ def migrate(check: bool) -> None:
 
     from ..instance import current
 
-    backend = current().backend
-    pending = [m.name for m in migrations.pending(backend)]
+    instance = current()
+    backend = instance.backend
+    plans = [("core", None)] + [(n, m.migrations()) for n, m in instance.modules.items()]
+    pending = [f"{n}/{m.name}" if n != "core" else m.name
+               for n, known in plans for m in migrations.pending(backend, n, known)]  # fmt: skip
     if check:
         click.echo("pending: " + (", ".join(pending) if pending else "none"))
         sys.exit(1 if pending else 0)
-    applied = migrations.migrate(backend)
+    applied = [name for n, known in plans for name in migrations.migrate(backend, n, known)]
     click.echo("applied: " + (", ".join(applied) if applied else "nothing to do"))
+
+
+@cli.group()
+def schema() -> None:
+    """Schema modules: registries beyond the core ones (lakecat.bio, your own).
+
+    \b
+    Examples:
+      lakecat schema add bio
+      lakecat schema add mylab.schema
+      lakecat schema list
+    """
+
+
+@schema.command("add")
+@click.argument("module")
+def schema_add(module: str) -> None:
+    """Use a schema module in the current instance (creates its tables).
+
+    \b
+    Examples:
+      lakecat schema add bio
+      lakecat schema add mylab.schema
+    """
+    from ..instance import current
+
+    instance = current()
+    applied = instance.add_module(module)
+    name = next(iter(m for m in instance.modules if m.endswith(module) or module in m), module)
+    click.echo(f"{name}: " + (f"applied {', '.join(applied)}" if applied else "already added"))
+
+
+@schema.command("list")
+def schema_list() -> None:
+    """The schema modules the current instance uses, with their registries.
+
+    \b
+    Example:
+      lakecat schema list
+    """
+    from ..instance import current
+
+    instance = current()
+    click.echo(
+        "core: "
+        + ", ".join(
+            sorted(
+                n for n, c in instance.registries().items() if c.__module__ == "lakecat.registries"
+            )
+        )
+    )
+    for name, module in instance.modules.items():
+        click.echo(f"{name}: " + ", ".join(sorted(c.__name__ for c in module.classes)))
 
 
 _COLUMNS_HELP = "Comma-separated columns (default: the registry's useful ones)."
