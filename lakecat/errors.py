@@ -56,6 +56,10 @@ class TrackingError(LakecatError, RuntimeError):
     """track() / finish() used where they cannot work (no file, no active run)."""
 
 
+class ServeError(LakecatError, OSError):
+    """``lakecat serve`` cannot listen where it was asked (port taken, unknown host)."""
+
+
 __all__ = [
     "CatalogError",
     "CatalogLockedError",
@@ -73,6 +77,7 @@ __all__ = [
     "ReadOnlyQueryError",
     "SchemaMismatchError",
     "SchemaVersionError",
+    "ServeError",
     "StorageError",
     "TrackingError",
     "ValidationError",
