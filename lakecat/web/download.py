@@ -122,9 +122,12 @@ def zip_stream(folder: Path) -> Iterator[bytes]:
     sink = _Sink()
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED) as archive:
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            with open(path, "rb") as src, archive.open(
-                f"{folder.name}/{path.relative_to(folder).as_posix()}", "w", force_zip64=True
-            ) as dst:
+            with (
+                open(path, "rb") as src,
+                archive.open(
+                    f"{folder.name}/{path.relative_to(folder).as_posix()}", "w", force_zip64=True
+                ) as dst,
+            ):
                 while chunk := src.read(CHUNK):
                     dst.write(chunk)
                     yield sink.take()

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from ..cli.output import default_columns, related_labels
 from catalog_sql.errors import did_you_mean
 
+from ..cli.output import default_columns, related_labels
 from ..errors import FieldError, ValidationError
 from .format import Cell, cell, record_url
 

@@ -10,9 +10,9 @@ from typing import Any
 
 from markupsafe import Markup
 
-from ..core.catalog import registries, registry_class
 from catalog_sql.errors import did_you_mean
 
+from ..core.catalog import registries, registry_class
 from ..errors import FieldError, NotFoundError
 from .format import Cell, cell, record_url
 from .listing import _rows, columns_for
@@ -116,8 +116,11 @@ def home() -> dict[str, Any]:
         "counts": [(cls.__name__, cls._meta.table, cls.all().count()) for cls in classes],
         "recent": [
             section("Recent files", File, File.all().order_by("-created_at", "-id")),
-            section("Recent datasets", Dataset,
-                    Dataset.filter(is_latest=True).order_by("-created_at", "-id")),
+            section(
+                "Recent datasets",
+                Dataset,
+                Dataset.filter(is_latest=True).order_by("-created_at", "-id"),
+            ),
             section("Recent runs", Run, Run.all().order_by("-created_at", "-id")),
         ],  # fmt: skip
     }
@@ -242,10 +245,15 @@ def file_page(file: Any) -> dict[str, Any]:
         "versions": section("Versions", File, file.versions, limit=100),
         "features": features(file),
         "labels": labels_by_feature(file),
-        "used_by": section("Runs that used it", Run, Run.filter(input_files=file.id)
-                           .order_by("-id"), limit=RELATED),  # fmt: skip
-        "datasets": section("Datasets that hold it", Dataset,
-                            Dataset.filter(files=file.id).order_by("-id"), limit=RELATED),
+        "used_by": section(
+            "Runs that used it", Run, Run.filter(input_files=file.id).order_by("-id"), limit=RELATED
+        ),  # fmt: skip
+        "datasets": section(
+            "Datasets that hold it",
+            Dataset,
+            Dataset.filter(files=file.id).order_by("-id"),
+            limit=RELATED,
+        ),
         "lineage": lineage_svg(file),
         "preview": preview(file),
         "related": related(file, skip=("ulabels", "feature_sets", "input_of", "datasets")),
@@ -283,8 +291,8 @@ def labels_by_feature(file: Any) -> list[tuple[str, list[Cell]]]:
 
     ULabel, Feature = registry_class("ULabel"), registry_class("Feature")
     backend = current().backend
-    stmt = statements.select_where_in(backend.target, "file_ulabel",
-                                      ["ulabel_id", "feature_id"], "file_id", [file.id])  # fmt: skip
+    columns = ["ulabel_id", "feature_id"]
+    stmt = statements.select_where_in(backend.target, "file_ulabel", columns, "file_id", [file.id])
     links = backend.fetch(stmt)[1]
     ulabels = {u.id: u for u in ULabel.filter(id__in=[u for u, _ in links]).list()}
     names = {f.id: f.name for f in Feature.filter(id__in=[f for _, f in links if f]).list()}
@@ -371,11 +379,20 @@ def transform_page(transform: Any) -> dict[str, Any]:
     return {
         "fields": fields(transform),
         "versions": section("Versions", Transform, transform.versions.order_by("id"), limit=50),
-        "runs": section("Runs", Run, Run.filter(transform=transform.id).order_by("-id"),
-                        more=f"/r/run?transform__uid={transform.uid}", limit=RELATED),
-        "outputs": section("Files it made", File, File.filter(transform=transform.id)
-                           .order_by("-id"), more=f"/r/file?transform__uid={transform.uid}",
-                           limit=RELATED),  # fmt: skip
+        "runs": section(
+            "Runs",
+            Run,
+            Run.filter(transform=transform.id).order_by("-id"),
+            more=f"/r/run?transform__uid={transform.uid}",
+            limit=RELATED,
+        ),
+        "outputs": section(
+            "Files it made",
+            File,
+            File.filter(transform=transform.id).order_by("-id"),
+            more=f"/r/file?transform__uid={transform.uid}",
+            limit=RELATED,
+        ),  # fmt: skip
         "source": source_text(transform),
         "related": related(transform, skip=("runs", "files")),
     }
@@ -408,15 +425,16 @@ def run_page(run: Any) -> dict[str, Any]:
         "environment": run.environment,
         "error": run.error or "",
         "inputs": [
-            section("Input files", File, File.filter(input_of=run.id).order_by("id"),
-                    limit=50),
-            section("Input datasets", Dataset, Dataset.filter(input_of=run.id).order_by("id"),
-                    limit=50),
+            section("Input files", File, File.filter(input_of=run.id).order_by("id"), limit=50),
+            section(
+                "Input datasets", Dataset, Dataset.filter(input_of=run.id).order_by("id"), limit=50
+            ),
         ],
         "outputs": [
             section("Output files", File, File.filter(run=run.id).order_by("id"), limit=50),
-            section("Output datasets", Dataset, Dataset.filter(run=run.id).order_by("id"),
-                    limit=50),
+            section(
+                "Output datasets", Dataset, Dataset.filter(run=run.id).order_by("id"), limit=50
+            ),
         ],
         "lineage": lineage_svg(run),
         "related": related(run, skip=("input_files", "input_datasets", "files", "datasets")),
