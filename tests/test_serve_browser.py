@@ -24,8 +24,8 @@ from lakecat.web.app import create_app  # noqa: E402
 from lakecat.web.server import BackgroundServer, allowed_hosts  # noqa: E402
 from tests.serve_helpers import populate  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-DRIVER = "/usr/bin/chromedriver"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",

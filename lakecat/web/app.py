@@ -141,22 +141,36 @@ def page(handler: Callable[[Request], Response]) -> Callable[[Request], Response
 # ------------------------------------------------------------------ pages
 
 
+def catalog_turn():
+    """Hold the catalog for the catalog reads of one page: the page then costs one turn on
+    the embedded file (handed over right after it when another process waits), and no
+    other process gets in between its statements. Work on blobs and dataset tables
+    happens outside, so a large preview or query never keeps a notebook waiting."""
+    from ..instance import current
+
+    return current().backend.session()
+
+
 @page
 def home(request: Request) -> Response:
-    return render("home.html", **pages.home())
+    with catalog_turn():
+        data = pages.home()
+    return render("home.html", **data)
 
 
 @page
 def search(request: Request) -> Response:
     text = request.query_params.get("q", "").strip()
-    found = pages.suggestions(None, text) if text else []
+    with catalog_turn():
+        found = pages.suggestions(None, text) if text else []
     return render("search.html", query=text, found=found)
 
 
 @page
 def by_uid(request: Request) -> Response:
     uid = request.path_params["uid"]
-    found = pages.find_uid(uid)
+    with catalog_turn():
+        found = pages.find_uid(uid)
     if found is None:
         raise NotFoundError(f"No record with uid {uid!r}.")
     return RedirectResponse(record_url(found._meta.table, uid), status_code=307)
@@ -172,7 +186,9 @@ def registry_page(request: Request) -> Response:
     asked = listings.parse_request(cls, request.query_params)
     if fmt:
         return _export(cls, asked, fmt)
-    return render("registry.html", listing=listings.build(cls, asked))
+    with catalog_turn():
+        listing = listings.build(cls, asked)
+    return render("registry.html", listing=listing)
 
 
 def _export(cls: type, asked: listings.Request, fmt: str) -> Response:
@@ -187,16 +203,27 @@ def _export(cls: type, asked: listings.Request, fmt: str) -> Response:
 @page
 def record_page(request: Request) -> Response:
     cls = pages.registry(request.path_params["table"])
-    rec = pages.record(cls, request.path_params["uid"])
     name = cls.__name__
     if name == "Dataset":
-        version = _int_param(request, "version")
-        data = pages.dataset_page(rec, version, request.query_params.get("sql", ""))
-        status = 400 if data["query"].error else 200
-        return render("dataset.html", status, rec=rec, label=pages.label(rec), **data)
+        return _dataset_page(request, cls)
     builder = pages.PAGES.get(name, pages.generic_page)
+    with catalog_turn():
+        rec = pages.record(cls, request.path_params["uid"])
+        data = {"label": pages.label(rec), **builder(rec)}
+    if name == "File":
+        data.update(pages.file_contents(rec))
     template = f"{name.lower()}.html" if name in pages.PAGES else "record.html"
-    return render(template, rec=rec, registry=name, label=pages.label(rec), **builder(rec))
+    return render(template, rec=rec, registry=name, **data)
+
+
+def _dataset_page(request: Request, cls: type) -> Response:
+    version = _int_param(request, "version")
+    with catalog_turn():
+        rec = pages.record(cls, request.path_params["uid"])
+        data = {"label": pages.label(rec), **pages.dataset_page(rec, version)}
+    data.update(pages.dataset_tables(rec, data["version"], request.query_params.get("sql", "")))
+    status = 400 if data["query"].error else 200
+    return render("dataset.html", status, rec=rec, **data)
 
 
 def _int_param(request: Request, name: str, low: int = 0, high: int = 2**62) -> int | None:
@@ -223,17 +250,19 @@ def _lineage_record(request: Request) -> Any:
 def lineage_page(request: Request) -> Response:
     from ..lineage.graph import as_text
 
-    rec = _lineage_record(request)
     depth = _int_param(request, "depth", 1, 50) or 10
-    svg = pages.lineage_svg(rec, depth=depth)
-    return render("lineage.html", rec=rec, svg=svg, text=as_text(rec, depth=depth),
-                  depth=depth, label=pages.label(rec))  # fmt: skip
+    with catalog_turn():
+        rec = _lineage_record(request)
+        svg, text = pages.lineage_svg(rec, depth=depth), as_text(rec, depth=depth)
+    return render("lineage.html", rec=rec, svg=svg, text=text, depth=depth,
+                  label=pages.label(rec))  # fmt: skip
 
 
 @page
 def lineage_image(request: Request) -> Response:
-    rec = _lineage_record(request)
-    svg = pages.lineage_svg(rec, depth=_int_param(request, "depth", 1, 50) or 10)
+    depth = _int_param(request, "depth", 1, 50) or 10
+    with catalog_turn():
+        svg = pages.lineage_svg(_lineage_record(request), depth=depth)
     return Response(str(svg), media_type="image/svg+xml", headers=_HEADERS)
 
 
@@ -241,7 +270,8 @@ def lineage_image(request: Request) -> Response:
 def download(request: Request) -> Response:
     from ..core.catalog import registry_class
 
-    file = pages.record(registry_class("File"), request.path_params["uid"])
+    with catalog_turn():
+        file = pages.record(registry_class("File"), request.path_params["uid"])
     path = blob_path(file)
     name = download_name(file)
     if path.is_dir():
@@ -260,8 +290,22 @@ async def not_found(request: Request, exc: HTTPException) -> Response:
     return HTMLResponse(f"{exc.status_code}: {exc.detail}", status_code=exc.status_code)
 
 
+def _defer_to_other_processes() -> None:
+    """A page is never worth keeping a notebook waiting: hand the embedded catalog file
+    over at the end of any statement when another process waits (instead of after the
+    50 ms a writer keeps it; docs/decisions.md §1 and §13)."""
+    from ..instance import current
+
+    backend = current().backend
+    if hasattr(backend, "min_hold"):  # the embedded file's turn-taking (Postgres: none)
+        backend.min_hold = 0.0
+
+
 def create_app(*, allowed_hosts: Sequence[str] | None = None) -> Starlette:
     """The ASGI application over the connected instance (``lakecat.connect`` first).
+
+    The process then yields the embedded catalog file at every statement boundary when
+    another process waits for it.
 
     Args:
         allowed_hosts: Host names the server answers to (None: any). Serving on loopback
@@ -279,6 +323,7 @@ def create_app(*, allowed_hosts: Sequence[str] | None = None) -> Starlette:
         Route("/r/{table}/{uid}/lineage.svg", lineage_image),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
+    _defer_to_other_processes()
     middleware = []
     if allowed_hosts is not None:
         middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts)))

@@ -236,9 +236,7 @@ def link_nodes(svg: str) -> Markup:
 
 
 def file_page(file: Any) -> dict[str, Any]:
-    """A File: fields, versions, features, labels by feature, lineage, preview."""
-    from .previews import preview
-
+    """A File from the catalog: fields, versions, features, labels by feature, lineage."""
     File, Run, Dataset = (registry_class(n) for n in ("File", "Run", "Dataset"))
     return {
         "fields": _with_format(fields(file, skip=("blob",)), file),
@@ -255,7 +253,6 @@ def file_page(file: Any) -> dict[str, Any]:
             limit=RELATED,
         ),
         "lineage": lineage_svg(file),
-        "preview": preview(file),
         "related": related(file, skip=("ulabels", "feature_sets", "input_of", "datasets")),
     }
 
@@ -318,25 +315,31 @@ FIRST_ROWS = 20
 DEFAULT_SQL = "SELECT * FROM self LIMIT 10"
 
 
-def dataset_page(ds: Any, version: int | None, sql: str) -> dict[str, Any]:
-    """A Dataset: versions, schema, first rows of a version, the SQL box."""
-    from .format import frame_rows
-
-    shown = ds.delta_version if version is None else version
-    first = ds.query(f"SELECT * FROM self LIMIT {FIRST_ROWS}", version=shown)
-    schema = ds.query("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM self)",
-                      version=shown)  # fmt: skip
+def dataset_page(ds: Any, version: int | None) -> dict[str, Any]:
+    """A Dataset from the catalog: fields, versions, files, lineage."""
     File = registry_class("File")
+    shown = ds.delta_version if version is None else version
     return {
         "fields": fields(ds),
         "versions": dataset_versions(ds, shown),
         "version": shown,
-        "schema": frame_rows(schema)[1],
-        "first": frame_rows(first),
-        "query": run_query(ds, sql, shown) if sql else QueryResult(sql=DEFAULT_SQL),
         "files": section("Files", File, File.filter(datasets=ds.id).order_by("id"), limit=50),
         "lineage": lineage_svg(ds),
         "related": related(ds, skip=("files",)),
+    }
+
+
+def dataset_tables(ds: Any, version: int, sql: str) -> dict[str, Any]:
+    """A Dataset's table, read where it lies: schema, first rows, the SQL box's answer."""
+    from .format import frame_rows
+
+    first = ds.query(f"SELECT * FROM self LIMIT {FIRST_ROWS}", version=version)
+    schema = ds.query("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM self)",
+                      version=version)  # fmt: skip
+    return {
+        "schema": frame_rows(schema)[1],
+        "first": frame_rows(first),
+        "query": run_query(ds, sql, version) if sql else QueryResult(sql=DEFAULT_SQL),
     }
 
 
@@ -446,4 +449,12 @@ def generic_page(rec: Any) -> dict[str, Any]:
     return {"fields": fields(rec), "related": related(rec)}
 
 
+def file_contents(file: Any) -> dict[str, Any]:
+    """What needs the File's bytes rather than the catalog: the preview."""
+    from .previews import preview
+
+    return {"preview": preview(file)}
+
+
+#: Registry → what its page gathers from the catalog (held in one turn on the file).
 PAGES = {"File": file_page, "Transform": transform_page, "Run": run_page}
