@@ -200,16 +200,16 @@ def build(cls: type, request: Request) -> Listing:
         ids = [r.id for r in cls.search(request.search, limit=request.limit)]
         kept = set(query.filter(id__in=ids).ids()) if request.filters else set(ids)
         ordered = [i for i in ids if i in kept]
-        rows = _rows(cls, cls.filter(id__in=ordered), columns, order=ordered)
+        rows = rows_of(cls, cls.filter(id__in=ordered), columns, order=ordered)
         listing = Listing(cls._meta.table, cls.__name__, columns, sortable, rows,
                           len(ordered), request, searched=True)  # fmt: skip
         return listing
     page = query.order_by(*_ordering(cls, request)).limit(request.limit).offset(request.offset)
-    rows = _rows(cls, page, columns)
+    rows = rows_of(cls, page, columns)
     return Listing(cls._meta.table, cls.__name__, columns, sortable, rows, query.count(), request)
 
 
-def _rows(cls: type, query: Any, columns: list[str], order: list[int] | None = None):
+def rows_of(cls: type, query: Any, columns: list[str], order: list[int] | None = None):
     """Rows of cells: one narrow query, plus one per relation column for its labels."""
     fks = cls._meta.fks
     needed = list(dict.fromkeys(["id", "uid", *(fks[c].column if c in fks else c

@@ -15,7 +15,7 @@ from catalog_sql.errors import did_you_mean
 from ..core.catalog import registries, registry_class
 from ..errors import FieldError, NotFoundError
 from .format import Cell, cell, record_url
-from .listing import _rows, columns_for
+from .listing import columns_for, rows_of
 
 RECENT = 8
 RELATED = 10
@@ -145,7 +145,7 @@ def section(title: str, cls: type, query: Any, more: str | None = None, limit: i
     """The first ``limit`` records of ``query`` as a Section."""
     columns = columns_for(cls)
     page = query.limit(limit)
-    rows = _rows(cls, page, columns)
+    rows = rows_of(cls, page, columns)
     total = len(rows) if len(rows) < limit else query.count()
     return Section(title, cls._meta.table, columns, rows, total, more)
 

@@ -43,14 +43,23 @@ def preview(file: Any) -> Preview:
 def _table(file: Any) -> Preview:
     """Parquet / CSV: schema, row count and first rows, read through a pyarrow dataset."""
     dataset = file.backed()
-    head = dataset.head(ROWS)
-    columns, rows = frame_rows(head.to_pandas())
+    frame = dataset.head(ROWS).to_pandas()
+    if frame.index.name is not None or not _is_default_index(frame.index):
+        frame = frame.reset_index()  # a DataFrame's own index (cell ids) is worth seeing
+    columns, rows = frame_rows(frame)
     facts = {"columns": str(len(dataset.schema))}
     if (file.suffix or "") == ".parquet":  # from the footers; a CSV would be read whole
         facts["rows"] = f"{dataset.count_rows():,}"
     schema = [[Cell(f.name), Cell(str(f.type))] for f in dataset.schema]
     tables = [(f"first {len(rows)} rows", columns, rows), ("schema", ["column", "type"], schema)]
     return Preview("table", facts=facts, tables=tables)
+
+
+def _is_default_index(index: Any) -> bool:
+    """Whether ``index`` is 0, 1, 2, … (pandas' default, not worth a column)."""
+    import pandas as pd
+
+    return isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
 
 
 def _anndata(file: Any) -> Preview:
