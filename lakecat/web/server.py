@@ -98,13 +98,8 @@ def run(app: Any, sock: socket.socket) -> None:
 
 
 class BackgroundServer:
-    """uvicorn in a daemon thread, for tests and benchmarks.
-
-    Examples:
-        >>> server = BackgroundServer(lambda scope, receive, send: None)  # doctest: +SKIP
-        >>> server.start().url  # doctest: +SKIP
-        'http://127.0.0.1:39421/'
-    """
+    """uvicorn in a daemon thread, for tests and benchmarks: ``with BackgroundServer(app)
+    as server:`` serves on a free loopback port at ``server.url`` until the block ends."""
 
     def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
         self.sock = bind(host, port)
