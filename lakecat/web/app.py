@@ -112,10 +112,19 @@ def error_page(request: Request, err: Exception) -> HTMLResponse:
     status = status_of(err)
     table = request.path_params.get("table")
     uid = request.path_params.get("uid", "")
-    near = pages.suggestions(_known_table(table), uid) if status == 404 and uid else []
+    near = _near(_known_table(table), uid) if status == 404 and uid else []
     title = {404: "Not found", 400: "Cannot show this"}.get(status, "Error")
     return render("error.html", status, title=title, message=" ".join(str(err).split()),
                   near=near, table=_known_table(table), query=uid)  # fmt: skip
+
+
+def _near(table: str | None, uid: str) -> list:
+    """Suggestions for the 404 page; none when the catalog cannot give them either."""
+    try:
+        with catalog_turn():
+            return pages.suggestions(table, uid)
+    except LakecatError:
+        return []
 
 
 def _known_table(table: str | None) -> str | None:
