@@ -208,6 +208,24 @@ def test_blob_download_is_the_registered_bytes(client, demo):
     )
 
 
+def test_s3_storage_previews_and_downloads(s3_bucket, make_instance, tmp_path):
+    from starlette.testclient import TestClient
+
+    from tests.serve_helpers import CELLS
+
+    url, options = s3_bucket
+    make_instance(f"{url}/lab", storage_options=options)
+    file = lc.File.from_df(CELLS, key="results/cells.parquet").save()
+    dataset = lc.Dataset(CELLS.reset_index(drop=True), name="on-s3").save()
+    with TestClient(create_app()) as test_client:
+        page = test_client.get(f"/r/file/{file.uid}")
+        assert page.status_code == 200 and "first 3 rows" in _text(page)
+        blob = test_client.get(f"/r/file/{file.uid}/download")
+        assert blob.status_code == 200 and hash_bytes(blob.content) == file.hash
+        rows = test_client.get(f"/r/dataset/{dataset.uid}", params={"sql": "SELECT 1 AS one"})
+        assert rows.status_code == 200 and 'id="sql-result"' in rows.text
+
+
 def test_a_blob_recorded_outside_storage_is_never_served(client, demo, tmp_path):
     secret = tmp_path / "outside.txt"
     secret.write_text("not yours")
