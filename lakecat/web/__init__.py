@@ -8,6 +8,7 @@ package: no build step, no CDN). ``import lakecat`` never imports this package.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 
@@ -53,4 +54,6 @@ def serve(
     if notice:
         echo(notice)
     echo("Press Ctrl+C to stop.")
-    run(create_app(allowed_hosts=allowed_hosts(host)), sock)
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn stopped cleanly, then re-raised
+        run(create_app(allowed_hosts=allowed_hosts(host)), sock)
+    echo("Stopped.")
