@@ -413,6 +413,41 @@ def test_static_files_are_shipped_with_the_package(bare_client):
     assert bare_client.get("/static/nope.css").status_code == 404
 
 
+@pytest.mark.parametrize("backend_name", ["duckdb"])
+def test_a_notebook_saves_while_pages_are_fetched(demo, instance, tmp_path):
+    """The server shares the embedded file: a second process saving label after label
+    while pages are fetched back to back gets every save in, and every page is served."""
+    import threading
+    import urllib.request
+
+    statuses: list[int] = []
+    stop = threading.Event()
+
+    def browse(url: str) -> None:
+        paths = ["r/ulabel", f"r/file/{demo.v2.uid}", "", f"r/dataset/{demo.dataset.uid}"]
+        while not stop.is_set():
+            with urllib.request.urlopen(url + paths[len(statuses) % 4], timeout=120) as page:
+                statuses.append(page.status)
+
+    saver = (
+        "import lakecat as lc, sys\nlc.connect(sys.argv[1])\n"
+        "for i in range(30):\n    lc.ULabel(name=f'from the notebook {i}').save()\n"
+    )
+    command = [sys.executable, "-c", saver, str(instance.path.parent)]
+    with BackgroundServer(create_app()) as server:
+        thread = threading.Thread(target=browse, args=(server.url,), daemon=True)
+        thread.start()
+        try:
+            out = subprocess.run(command, capture_output=True, text=True, timeout=300,
+                                 env=_env(tmp_path))  # fmt: skip
+        finally:
+            stop.set()
+            thread.join(timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert lc.ULabel.filter(name__startswith="from the notebook").count() == 30
+    assert len(statuses) > 4 and set(statuses) == {200}
+
+
 # ------------------------------------------------------------------ the command
 
 
