@@ -63,6 +63,10 @@ class TrackingError(LakecatError, RuntimeError):
     """track() / finish() used where they cannot work (no file, no active run)."""
 
 
+class ServeError(LakecatError, OSError):
+    """``lakecat serve`` cannot listen where it was asked (port taken, unknown host)."""
+
+
 __all__ = [
     "CatalogError",
     "CatalogLockedError",
@@ -82,6 +86,7 @@ __all__ = [
     "SchemaMismatchError",
     "ReadOnlyError",
     "SchemaVersionError",
+    "ServeError",
     "SourceError",
     "StorageError",
     "TrackingError",

@@ -155,3 +155,5 @@ def run_demo(path: str = "./lakecat-demo", *, echo: Callable[[str], None] = prin
     echo('  lakecat sql "SELECT cell_type, count(*) FROM ds_cell_qc GROUP BY 1"')
     echo(f'  duckdb -readonly {instance.path / "catalog.duckdb"} "SELECT name FROM ulabel LIMIT 5"')
     lc.disconnect()
+    echo("\n# browse it in a web browser (read-only; needs lakecat[serve]):")
+    echo(f"lakecat serve {root}")

@@ -264,6 +264,27 @@ def demo(path: str) -> None:
 
 
 @cli.command()
+@click.argument("instance", required=False)
+@click.option("--port", default=8000, show_default=True, help="Port (0: any free one).")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; anything but loopback lets others read the catalog.",
+)
+def serve(instance: str | None, port: int, host: str) -> None:
+    """Browse INSTANCE (path or name; default: the current one) in a web browser, read-only.
+
+    \b
+    Example:
+      lakecat serve ./lakecat-demo --port 8000
+    """
+    from ..web import serve as serve_
+
+    serve_(instance, host=host, port=port, echo=click.echo)
+
+
+@cli.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option(
     "--key", "key_prefix", default=None,
