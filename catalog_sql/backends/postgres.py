@@ -134,8 +134,8 @@ class PostgresBackend(Backend):
 
     def reserve_ids(self, table: str, n: int) -> list[int]:
         sql = f"SELECT nextval('{self.schema}.{table}_id_seq') AS id FROM generate_series(1, {n})"
-        with self.session() as con:
-            rows = con.execute("SELECT * FROM postgres_query(?, ?)", [ALIAS, sql]).fetchall()
+        query = "SELECT * FROM postgres_query(?, ?)"
+        rows = self.run(lambda con: con.execute(query, [ALIAS, sql]).fetchall())
         return [r[0] for r in rows]
 
     def run_script(self, statements: list[str]) -> None:
