@@ -319,10 +319,15 @@ class _ClientSession:
             return ("rows", _names(result), [result.fetchone()])
         return ("rows", _names(result), result.fetchall())
 
-    def op_begin_then(self, timeout: float, message: tuple) -> tuple:
-        reply = self.op_begin(timeout)
-        if reply[0] == "error":
-            return reply
+    def op_pipeline(self, timeout: float | None, statements: list[str], message: tuple) -> tuple:
+        """What a client queued (a BEGIN, statements whose results it never reads), then
+        its request: one round trip for a whole small transaction."""
+        if timeout is not None:
+            reply = self.op_begin(timeout)
+            if reply[0] == "error":
+                return reply
+        for sql in statements:
+            self.cursor.execute(sql)
         return self.handle(message)
 
     def op_register(self, name: str, data: bytes) -> tuple:
@@ -351,8 +356,11 @@ class _ClientSession:
         """Commit, recording ``token`` in the same transaction: a client that loses us
         before hearing the answer can look it up (see :func:`committed`)."""
         try:
+            if not token.isalnum():
+                self.cursor.execute("ROLLBACK")
+                return ("error", "Error", "a commit receipt token is hexadecimal")
             try:  # also the probe of Backend._commit: fails if the transaction aborted
-                self.cursor.execute(f"INSERT INTO {RECEIPTS} VALUES (?, now())", [token])
+                self.cursor.execute(f"INSERT INTO {RECEIPTS} VALUES ('{token}', now())")
             except Exception as err:  # noqa: BLE001 - reported as a failed transaction
                 self.cursor.execute("ROLLBACK")
                 return ("error", "Aborted", str(err))
@@ -425,11 +433,12 @@ class RemoteConnection:
         self._sock = sock
         self.holder_pid = 0
         self._begin: float | None = None  # a BEGIN not sent yet (sent with the next call)
+        self._queued: list[str] = []  # writes whose results nobody reads, sent with it too
 
     def _call(self, *message: Any) -> tuple:
-        if self._begin is not None and message[0] in ("exec", "register"):
-            message = ("begin_then", self._begin, message)  # one round trip, not two
-            self._begin = None
+        if (self._begin is not None or self._queued) and message[0] != "rollback":
+            message = ("pipeline", self._begin, self._queued, message)  # one round trip
+            self._begin, self._queued = None, []
         try:
             _send(self._sock, message)
         except OSError as err:  # it hung up before reading this: nothing was run
@@ -468,15 +477,21 @@ class RemoteConnection:
         with the transaction's first statement."""
         self._begin = timeout
 
+    def queue(self, sql: str) -> None:
+        """Run ``sql`` (inside a transaction, a write whose result is not needed) with the
+        next request instead of on its own; its error, if any, comes with that request."""
+        self._queued.append(sql)
+
     def commit(self, token: str) -> None:
         """Commit the transaction, under a receipt ``token`` (see :func:`committed`)."""
-        if self._begin is not None:  # nothing was sent: nothing to commit
+        if self._begin is not None and not self._queued:  # nothing was sent: nothing to do
             self._begin = None
             return
         self._call("commit", token)
 
     def rollback(self) -> None:
-        """Roll the transaction back."""
+        """Roll the transaction back (queued statements are dropped unsent)."""
+        self._queued = []
         if self._begin is not None:
             self._begin = None
             return

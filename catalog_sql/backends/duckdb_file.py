@@ -396,6 +396,10 @@ class DuckDBBackend(Backend):
 
     def execute(self, compiled: Compiled) -> None:
         self.touch()
+        if self._tx_depth and isinstance(self._tx_con, sharing.RemoteConnection):
+            with self.session() as con:  # inside a served transaction: sent with the next
+                con.queue(self._sql(compiled))  # request (the commit, for a plain insert)
+            return
         self.write(lambda con: self._run(con, compiled))
 
     def _query(self, sql: str, want: str, take):
