@@ -54,7 +54,10 @@ for i in range(n):
         lc.Dataset.latest("shared").append(pd.DataFrame({"w": [int(worker)], "i": [i]}))
     lat.append(time.perf_counter() - t0)
     kinds.append(kind)
-print(json.dumps({"lat": lat, "kinds": kinds}))
+from lakecat.instance import current
+times = os.times()
+print(json.dumps({"lat": lat, "kinds": kinds, "cpu": times.user + times.system,
+                  "holder": current().backend.mode == "holder"}))
 """
 
 READER = r"""
@@ -120,11 +123,12 @@ def run(procs: int, saves: int, *, pg: str | None, mixed: bool, readers: int) ->
     for proc, (_, err) in zip(writers, outputs):
         if proc.returncode != 0:
             raise SystemExit(f"writer failed: {err[-2000:]}")
-    lat, kinds = [], []
+    lat, kinds, cpu = [], [], []
     for out, _ in outputs:
         data = json.loads(out.strip().splitlines()[-1])
         lat += data["lat"]
         kinds += data["kinds"]
+        cpu.append((round(data["cpu"], 2), data["holder"]))
     lc.connect(root)
     total = lc.ULabel.filter(name__startswith="w").count()
     expected = sum(1 for k in kinds if k == "label")
@@ -138,6 +142,7 @@ def run(procs: int, saves: int, *, pg: str | None, mixed: bool, readers: int) ->
         "p99_ms": 1000 * percentile(lat, 0.99),
         "max_ms": 1000 * max(lat),
         "labels_ok": total == expected,
+        "cpu_s_per_process": cpu,
     }
     if read_lat:
         result["reads"] = len(read_lat)

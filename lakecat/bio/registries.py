@@ -103,7 +103,7 @@ class Gene(
     """A gene (GENCODE/Ensembl): ``symbol`` is not unique, ``ensembl_gene_id`` is."""
 
     _ontology_id_field = "ensembl_gene_id"
-    symbol = CharField(null=False, index=True)
+    symbol = CharField(index=True)  # GENCODE has genes named only by their id
     stable_id = CharField()
     ensembl_gene_id = CharField(unique=True)
     ncbi_gene_ids = TextField()
@@ -146,11 +146,12 @@ class CellMarker(
     uid_length=12,
     name_field="name",
     search_fields=("name", "synonyms", "gene_symbol"),
-    dedupe_field="ontology_id",
+    dedupe_field="name",
 ):
     """A cell marker (no offline public source: bring a file with ``import_source``)."""
 
-    name = CharField(null=False, index=True)
+    _ontology_id_field = "name"
+    name = CharField(null=False, unique=True)
     ontology_id = CharField(unique=True)
     synonyms = TextField()
     gene_symbol = CharField()

@@ -40,7 +40,7 @@ CREATE SEQUENCE "gene_id_seq";
 CREATE TABLE "gene" (
     id BIGINT PRIMARY KEY DEFAULT nextval('gene_id_seq'),
     uid VARCHAR NOT NULL UNIQUE,
-    symbol VARCHAR NOT NULL,
+    symbol VARCHAR,
     stable_id VARCHAR,
     ensembl_gene_id VARCHAR UNIQUE,
     ncbi_gene_ids VARCHAR,
@@ -76,7 +76,7 @@ CREATE SEQUENCE "cell_marker_id_seq";
 CREATE TABLE "cell_marker" (
     id BIGINT PRIMARY KEY DEFAULT nextval('cell_marker_id_seq'),
     uid VARCHAR NOT NULL UNIQUE,
-    name VARCHAR NOT NULL,
+    name VARCHAR NOT NULL UNIQUE,
     ontology_id VARCHAR UNIQUE,
     synonyms VARCHAR,
     gene_symbol VARCHAR,
@@ -89,7 +89,6 @@ CREATE TABLE "cell_marker" (
     updated_at TIMESTAMPTZ,
     created_by_id BIGINT
 );
-CREATE INDEX "cell_marker_name" ON "cell_marker" (name);
 CREATE SEQUENCE "cell_type_id_seq";
 CREATE TABLE "cell_type" (
     id BIGINT PRIMARY KEY DEFAULT nextval('cell_type_id_seq'),
