@@ -211,12 +211,13 @@ def _statement(table, target, fields, n, limit, threshold) -> str:
 
 
 def compile_near(table: TableModel, target: Target, value: str, field: str) -> Compiled:
-    """Existing values of ``field`` that a new ``value`` nearly duplicates.
+    """``(id, value)`` of existing values of ``field`` equal to ``value`` or nearly so.
 
     Near means: equal ignoring case and surrounding space, or within a small edit distance
     (1 for values up to 10 characters, 2 beyond) of a value that shares the first two
     characters. One narrow statement (no ranking), cheap to plan: a single save runs it
-    before its transaction to warn about ``"T cel"`` next to ``"T cell"``.
+    before its transaction, both to find the record it would duplicate (insert-or-get)
+    and to warn about ``"T cel"`` next to ``"T cell"``.
 
     Examples:
         >>> from catalog_sql.model import Column, TableModel
@@ -243,10 +244,11 @@ def _near_statement(table: TableModel, target: Target, field: str) -> str:
         exp.LTE(this=length, expression=_ph("k")),
         exp.LTE(this=exp.Levenshtein(this=low.copy(), expression=_ph("q")), expression=_ph("k")),
     )
+    exact = exp.EQ(this=col.copy(), expression=_ph("v"))
     query = (
-        exp.select(col.copy())
+        exp.select(_quoted("id", table.name), col.copy())
         .from_(target.table(table.name, table.name))
-        .where(exp.and_(exp.or_(same, typo), exp.NEQ(this=col.copy(), expression=_ph("v"))))
+        .where(exp.or_(exact, same, typo))
         .order_by(exp.Length(this=col.copy()))
         .limit(10)
     )

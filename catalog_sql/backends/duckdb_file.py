@@ -237,6 +237,7 @@ class DuckDBBackend(Backend):
         self._tx_lock = threading.RLock()
         self._turn = threading.Lock()
         self._reaper = None
+        self._pools = {}  # the parent reserved these ids: never reuse them here
         self._lock.forget()
 
     def _start_reaper(self) -> None:
@@ -421,7 +422,7 @@ class DuckDBBackend(Backend):
     def fetch_arrow(self, compiled: Compiled):
         return self._query(self._sql(compiled), "arrow", lambda r: r.to_arrow_table())
 
-    def reserve_ids(self, table: str, n: int) -> list[int]:
+    def _reserve(self, table: str, n: int) -> list[int]:
         sql = f"SELECT nextval('{table}_id_seq') FROM range({int(n)})"
         if n <= 1000:  # rows avoid importing pyarrow for small reservations
             return self._query(sql, "rows", lambda r: [row[0] for row in r.fetchall()])

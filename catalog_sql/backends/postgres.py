@@ -132,7 +132,7 @@ class PostgresBackend(Backend):
     def _lock_key(self, table: str) -> str:
         return exp.Literal.string(f"lakecat:{self.schema}.{table}").sql("postgres")
 
-    def reserve_ids(self, table: str, n: int) -> list[int]:
+    def _reserve(self, table: str, n: int) -> list[int]:
         sql = f"SELECT nextval('{self.schema}.{table}_id_seq') AS id FROM generate_series(1, {n})"
         query = "SELECT * FROM postgres_query(?, ?)"
         rows = self.run(lambda con: con.execute(query, [ALIAS, sql]).fetchall())

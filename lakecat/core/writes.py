@@ -115,8 +115,6 @@ def save_one(record: Record) -> Record:
     _check_required(record)
     current().require(type(record))
     new = record.id is None
-    if new:
-        _warn_similar(record)  # advice, outside the write transaction
     try:
         prepared: list = []
         if new:
@@ -132,13 +130,22 @@ def save_one(record: Record) -> Record:
 
 
 def _prepare(record: Record) -> tuple[Record | None, int | None]:
-    """(the existing record with the same unique value, a reserved id), read before the
-    write turn; the id only for registries without versions (version families are
-    numbered in id order, so their ids are taken in turn)."""
-    existing = _existing_for(record)
+    """(the existing record with the same identity, a reserved id), read before the write
+    turn, with the near-duplicate warning. A registry identified by its name answers both
+    with one query. The id only for registries without versions (version families are
+    numbered in id order, so their ids are taken in turn); it comes from this process's
+    small pool of reserved ids, as a Postgres sequence with CACHE does."""
+    cls = type(record)
+    name_field = cls._meta.name_field
+    exact, near = _near_names(record)
+    _warn(record, near)
+    if record._identity_columns() == [name_field]:
+        existing = cls.filter(id=exact).one() if exact is not None else None
+    else:
+        existing = _existing_for(record)
     if existing is not None or record._versioned:
         return existing, None
-    return None, current().backend.reserve_ids(record._meta.table, 1)[0]
+    return None, current().backend.reserve_ids(cls._meta.table, 1, pooled=True)[0]
 
 
 def _save_one_transaction(record: Record, new: bool, prepared: list) -> None:
@@ -250,31 +257,36 @@ def _adopt(record: Record, existing: Record, instance: Instance, *, quiet: bool 
         _update_one(record, instance)
 
 
-def _warn_similar(record: Record) -> None:
-    """Warn when a new name nearly duplicates existing ones (case, spacing, a typo).
-
-    Runs before the write transaction (it is advice, not a rule), as one narrow query.
-    Names that differ only in their digits (``sample 1`` / ``sample 2``) are not typos.
-    """
+def _near_names(record: Record) -> tuple[int | None, list[str]]:
+    """(the id of the record with exactly this name, the names it nearly duplicates):
+    one narrow query, before the write transaction (see compile_near)."""
     name_field = record._meta.name_field
     value = record.__dict__.get(name_field) if name_field else None
-    if not isinstance(value, str) or len(value.strip()) < 4:
-        return
+    if not isinstance(value, str):
+        return None, []
     from catalog_sql.search import compile_near
 
     instance = current()
     table = instance.compiler.table(record._meta.table)
-    _, rows = instance.backend.fetch(compile_near(table, instance.backend.target, value,
-                                                 name_field))  # fmt: skip
-    digits = _DIGITS.sub("#", value.lower())
-    near = [
-        n for (n,) in rows if _DIGITS.sub("#", n.lower()) != digits or n.lower() == value.lower()
-    ]
+    compiled = compile_near(table, instance.backend.target, value, name_field)
+    rows = instance.backend.fetch(compiled)[1]
+    exact = next((row_id for row_id, name in rows if name == value), None)
+    if len(value.strip()) < 4:
+        return exact, []
+    digits, low = _DIGITS.sub("#", value.lower()), value.lower()
+    near = [n for _, n in rows if n != value
+            and (_DIGITS.sub("#", n.lower()) != digits or n.lower() == low)]  # fmt: skip
+    return exact, near
+
+
+def _warn(record: Record, near: list[str]) -> None:
+    """Warn when a new name nearly duplicates existing ones (case, spacing, a typo);
+    names that differ only in their digits (``sample 1`` / ``sample 2``) are not typos."""
     if near:
         logger.warning(
             "creating %s %r; similar records exist: %s",
             type(record).__name__,
-            value,
+            record.__dict__.get(record._meta.name_field),
             ", ".join(repr(n) for n in near[:3]),
         )
 
