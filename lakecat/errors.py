@@ -54,6 +54,30 @@ class ReadOnlyQueryError(ValidationError):
     """``Dataset.query`` was given SQL that is not a single SELECT."""
 
 
+class SourceError(LakecatError, ValueError):
+    """A public or user-supplied ontology source that is missing, unreadable or malformed
+    (``lakecat.bio.sources``); the message names the file and, where it can, the entry or
+    line. ``path``, ``entry`` and ``line`` hold them too (``None`` when unknown)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        entry: str | None = None,
+        line: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.path = path
+        self.entry = entry
+        self.line = line
+
+
+class SourceNotFoundError(NotFoundError):
+    """No installed or registered ontology source matches (entity, name, version,
+    organism); the message lists what exists."""
+
+
 class TrackingError(LakecatError, RuntimeError):
     """track() / finish() used where they cannot work (no file, no active run)."""
 
@@ -77,6 +101,8 @@ __all__ = [
     "SchemaMismatchError",
     "ReadOnlyError",
     "SchemaVersionError",
+    "SourceError",
+    "SourceNotFoundError",
     "StorageError",
     "TrackingError",
     "ValidationError",
