@@ -133,6 +133,12 @@ def _open_json(path: Path) -> Any:
         return json.load(raw, object_pairs_hook=_pairs)
 
 
+def _unreadable() -> tuple[type[BaseException], ...]:
+    import zstandard
+
+    return (UnicodeDecodeError, OSError, ValueError, zstandard.ZstdError)
+
+
 def _load(path: Path) -> dict[str, Any]:
     try:
         data = _open_json(path)
@@ -142,7 +148,7 @@ def _load(path: Path) -> dict[str, Any]:
             path=str(path),
             line=exc.lineno,
         ) from None
-    except (UnicodeDecodeError, OSError, ValueError) as exc:  # zstd errors are ValueErrors
+    except _unreadable() as exc:
         raise SourceError(
             f"{path}: cannot be read as (zstd) JSON: {exc}.", path=str(path)
         ) from None
@@ -156,9 +162,29 @@ def _load(path: Path) -> dict[str, Any]:
 
 
 def _parents(ancestors: Any) -> list[str]:
-    if isinstance(ancestors, dict):  # a map whose hook did not fire (an empty one)
+    if type(ancestors) is list:  # the object hook already kept the direct parents
+        return ancestors
+    if isinstance(ancestors, dict):  # an empty map, or one with non-integer distances
         return [k for k, v in ancestors.items() if v == 1]
     return texts(ancestors)
+
+
+def _label(value: Any) -> str | None:
+    """:func:`text`, with the usual case (a non-blank string) first: this runs for every
+    one of NCBITaxon's 1.2M terms."""
+    if type(value) is str:
+        return value if value and not value.isspace() else None
+    return text(value)
+
+
+def _check(path: Path, term_id: str, entry: Any) -> None:
+    if not isinstance(entry, dict):
+        raise SourceError(
+            f"{path}: entry {term_id!r} is a {type(entry).__name__}, expected an "
+            "object with a label.",
+            path=str(path),
+            entry=term_id,
+        )
 
 
 def read(path: Path, only: str | None = None) -> Terms:
@@ -175,20 +201,16 @@ def read(path: Path, only: str | None = None) -> Terms:
     for term_id, entry in _load(path).items():
         if prefix and not term_id.startswith(prefix):
             continue
-        if not isinstance(entry, dict):
-            raise SourceError(
-                f"{path}: entry {term_id!r} is a {type(entry).__name__}, expected an "
-                "object with a label.",
-                path=str(path),
-                entry=term_id,
-            )
-        name = text(entry.get("label"))
+        if type(entry) is not dict:
+            _check(path, term_id, entry)
+        name = _label(entry.get("label"))
+        synonyms = entry.get("synonyms")
         terms.add(
-            text(term_id),
+            _label(term_id),
             name,
-            texts(entry.get("synonyms")),
-            text(entry.get("description")),
+            texts(synonyms) if synonyms else [],
+            _label(entry.get("description")),
             _parents(entry.get("ancestors")),
-            bool(entry.get("deprecated")) or is_obsolete_label(name),
+            entry.get("deprecated") is True or is_obsolete_label(name),
         )
     return terms

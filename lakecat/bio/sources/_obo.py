@@ -73,7 +73,8 @@ def _ontology(path: Path) -> Any:
             warnings.simplefilter("ignore")  # encoding guesses, unsupported OWL constructs
             return pronto.Ontology(str(path), import_depth=0)
     except SyntaxError as exc:  # fastobo's and ElementTree's errors carry the line
-        line = exc.lineno
+        position = getattr(exc, "position", None)  # ElementTree's ParseError: (line, column)
+        line = exc.lineno or (position[0] if position else None)
         where = f", line {line}" if line else ""
         raise SourceError(
             f"{path}{where}: not a valid OBO/OWL file: {exc.msg or exc}.", path=str(path), line=line

@@ -64,7 +64,9 @@ class Terms:
         """Append one term (its synonyms once each, without its own name)."""
         self.ids.append(term_id)
         self.names.append(name)
-        self.synonyms.append(list(dict.fromkeys(s for s in synonyms if s != name)))
+        if synonyms:
+            synonyms = list(dict.fromkeys(s for s in synonyms if s != name))
+        self.synonyms.append(synonyms)
         self.descriptions.append(description)
         self.parents.append(parents)
         self.deprecated.append(deprecated)
@@ -96,8 +98,13 @@ def texts(values: Any) -> list[str]:
 
 
 def is_obsolete_label(name: str | None) -> bool:
-    """OBO's convention for a term that was retired: its label starts with "obsolete"."""
-    return bool(name) and name.lower().startswith("obsolete ")
+    """OBO's convention for a term that was retired: its label starts with "obsolete".
+
+    Examples:
+        >>> is_obsolete_label("obsolete native cell"), is_obsolete_label("T cell")
+        (True, False)
+    """
+    return name is not None and name[:9].lower() == "obsolete "
 
 
 def _ontology_columns(terms: Terms) -> dict[str, list]:
