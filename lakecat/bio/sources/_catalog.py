@@ -7,7 +7,7 @@ import logging
 import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from ...errors import SourceError, SourceNotFoundError
 from . import _build, _cache, _cellxgene, _gencode, _hpo, _icd, _obo
@@ -222,6 +222,18 @@ def _is_url(value: str) -> bool:
     return value.lower().startswith(_URL_SCHEMES)
 
 
+def _open_remote(url: str) -> BinaryIO:
+    """A readable stream of ``url``: the standard library for HTTP(S)/FTP, fsspec for
+    object stores (s3://, gs://)."""
+    if url.lower().startswith(("http://", "https://", "ftp://")):
+        from urllib.request import urlopen
+
+        return urlopen(url, timeout=60)  # noqa: S310 - the user asked for this URL
+    import fsspec
+
+    return fsspec.open(url, "rb").open()
+
+
 def _download(url: str, cache_root: Path) -> Path:
     """Fetch ``url`` once into the cache's downloads folder (only ever on request)."""
     from ...hashing import hash_bytes
@@ -233,9 +245,7 @@ def _download(url: str, cache_root: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        import fsspec
-
-        with fsspec.open(url, "rb") as remote, open(temporary, "wb") as local:
+        with _open_remote(url) as remote, open(temporary, "wb") as local:
             for block in iter(lambda: remote.read(1 << 20), b""):
                 local.write(block)
         os.replace(temporary, target)

@@ -14,12 +14,13 @@ from ...errors import SourceError
 from ._tables import conform
 
 if TYPE_CHECKING:
+    import pandas as pd
     import pyarrow as pa
 
 _LINE = re.compile(r"line (\d+)")
 
 
-def _frame(path: Path, separator: str):  # -> pandas.DataFrame
+def _frame(path: Path, separator: str) -> pd.DataFrame:
     import pandas as pd
 
     try:
