@@ -55,8 +55,27 @@ class ReadOnlyQueryError(ValidationError):
 
 
 class SourceError(LakecatError, ValueError):
-    """A public ontology source is missing, malformed or not installed (names the file and,
-    where it can, the entry)."""
+    """A public or user-supplied ontology source that is missing, unreadable or malformed
+    (``lakecat.bio.sources``); the message names the file and, where it can, the entry or
+    line. ``path``, ``entry`` and ``line`` hold them too (``None`` when unknown)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        entry: str | None = None,
+        line: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.path = path
+        self.entry = entry
+        self.line = line
+
+
+class SourceNotFoundError(NotFoundError):
+    """No installed or registered ontology source matches (entity, name, version,
+    organism); the message lists what exists."""
 
 
 class TrackingError(LakecatError, RuntimeError):
@@ -88,6 +107,7 @@ __all__ = [
     "SchemaVersionError",
     "ServeError",
     "SourceError",
+    "SourceNotFoundError",
     "StorageError",
     "TrackingError",
     "ValidationError",

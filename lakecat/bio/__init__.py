@@ -1,7 +1,8 @@
 """``lakecat.bio``: registries for public biological ontologies, usable offline.
 
 Enable it per instance: ``lc.init(storage=…, modules=["bio"])``, or later with
-``lakecat schema add bio`` / ``instance.add_module("bio")``.
+``lakecat schema add bio`` / ``instance.add_module("bio")``. The public terms come from
+:mod:`lakecat.bio.sources` (offline; ``pip install 'lakecat[bio]'``).
 
 Examples:
     >>> import lakecat.bio as bt
