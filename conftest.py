@@ -5,10 +5,17 @@ from __future__ import annotations
 import pytest
 
 
+@pytest.fixture(scope="session")
+def _bio_cache(tmp_path_factory):
+    """One ontology cache for the whole run: each source is converted once, not per test."""
+    return tmp_path_factory.mktemp("bio-cache")
+
+
 @pytest.fixture(autouse=True)
-def _lakecat_home(tmp_path_factory, monkeypatch):
+def _lakecat_home(tmp_path_factory, monkeypatch, _bio_cache):
     home = tmp_path_factory.mktemp("lakecat-home")
     monkeypatch.setenv("LAKECAT_HOME", str(home))
+    monkeypatch.setenv("LAKECAT_BIO_CACHE", str(_bio_cache))
     yield home
     from lakecat import instance
 

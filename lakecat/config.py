@@ -8,6 +8,7 @@
 | ``LAKECAT_USER`` | the login name | the user handle recorded as ``created_by`` |
 | ``LAKECAT_VERBOSITY`` | ``info`` | what lakecat prints on stderr: info, warning, error |
 | ``LAKECAT_NOTEBOOK`` | unset | path of the running notebook when Jupyter cannot say |
+| ``LAKECAT_BIO_CACHE`` | ``$LAKECAT_HOME/cache/bio`` | where ontology sources are cached as Parquet |
 | ``LAKECAT_SHARE`` | ``1`` | ``0``: take turns on the embedded file (no holder serving others) |
 """
 
@@ -27,6 +28,7 @@ VARIABLES = (
     "LAKECAT_VERBOSITY",
     "LAKECAT_NOTEBOOK",
     "LAKECAT_SHARE",
+    "LAKECAT_BIO_CACHE",
 )
 
 
@@ -41,6 +43,7 @@ class Config:
     verbosity: str
     notebook: str | None
     share: bool
+    bio_cache: Path | None
 
 
 def config() -> Config:
@@ -77,4 +80,5 @@ def _parse(values: tuple[str | None, ...]) -> Config:
         verbosity=(raw["LAKECAT_VERBOSITY"] or "info").lower(),
         notebook=raw["LAKECAT_NOTEBOOK"],
         share=(raw["LAKECAT_SHARE"] or "1").strip().lower() not in ("0", "false", "no", "off"),
+        bio_cache=Path(raw["LAKECAT_BIO_CACHE"]) if raw["LAKECAT_BIO_CACHE"] else None,
     )

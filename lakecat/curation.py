@@ -188,20 +188,24 @@ class DataFrameCurator:
 
 
 def _create(column: _Column, values: list[str]) -> list:
-    """New records for ``values``: public terms where the registry has a source."""
-    registry = column.registry
-    if hasattr(registry, "from_values"):
-        kwargs = {"organism": column.organism} if column.organism is not None else {}
-        records = registry.from_values(values, column.field, **kwargs)
-        found = {getattr(r, column.field) for r in records}
-        rest = [v for v in values if v not in found]
-    else:
-        records, rest = [], values
-    if rest:
-        records += [registry(**{column.field: v}) for v in rest]
+    """New records for ``values``: public terms where the registry has a source (matched
+    by name, case or synonym), the values found nowhere as records of their own."""
     from .core.writes import save
 
-    return save(records) if records else []
+    registry = column.registry
+    kwargs = {"organism": column.organism} if column.organism is not None else {}
+    created = []
+    if hasattr(registry, "from_values"):
+        created = save(registry.from_values(values, column.field, mute=True, **kwargs))
+    organism = {"organism": column.organism} if "organism" in registry._meta.fields else {}
+    result = inspect(registry, values, column.field, mute=True, **organism)
+    rest = result.unknown + result.in_public
+    if rest:
+        extra = {}
+        if "organism" in registry._meta.fields and column.organism is not None:
+            extra["organism"] = registry._organism_for(column.organism)
+        created += save([registry(**{column.field: v}, **extra) for v in rest])
+    return created
 
 
 class AnnDataCurator(DataFrameCurator):

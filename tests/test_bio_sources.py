@@ -510,6 +510,9 @@ def test_a_damaged_cache_entry_is_rebuilt(tmp_path):
 
 def test_the_default_cache_is_under_lakecat_home(tmp_path, monkeypatch):
     monkeypatch.setenv("LAKECAT_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LAKECAT_BIO_CACHE", str(tmp_path / "elsewhere"))
+    assert sources.cache_dir() == str(tmp_path / "elsewhere")  # LAKECAT_BIO_CACHE first
+    monkeypatch.delenv("LAKECAT_BIO_CACHE")
     assert sources.cache_dir() == str(tmp_path / "home" / "cache" / "bio")
     path = write_json(tmp_path / "t.json", TERMS)
     sources.from_file(path, entity="CellType")

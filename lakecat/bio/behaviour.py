@@ -10,12 +10,22 @@ class BioRecordMixin:
 
     #: The field holding the public identifier (``ontology_id``; Gene: ``ensembl_gene_id``).
     _ontology_id_field: ClassVar[str] = "ontology_id"
+    #: Whether saving a public term also saves its missing ancestors (not for Organism:
+    #: the taxonomy up to the root is rarely wanted).
+    _save_ancestors: ClassVar[bool] = True
 
     def _after_insert(self, instance: Any) -> None:
         """Link a record made from a public term to its parents (inside the save)."""
         from .public import link_public_parents
 
         link_public_parents(self)
+
+    @classmethod
+    def _organism_for(cls, organism: Any):
+        """The Organism record for ``organism`` (a name or a record; created if needed)."""
+        from .public import _organism_record
+
+        return _organism_record(cls, organism)
 
     @classmethod
     def _public_matches(cls, values: list[str], field: str, organism: Any) -> set[str]:

@@ -28,43 +28,33 @@ def _organism_name(organism: Any) -> str | None:
 
 
 def source_info(entity: str, source: Any = None, organism: Any = None):
-    """The SourceInfo to use: ``source`` (a Source record, a SourceInfo, a source name
-    such as ``"mondo"``), else the current one for the entity and organism."""
+    """The SourceInfo to use: ``source`` (a SourceInfo, a ``Source`` record, a source
+    name such as ``"mondo"``), else the default one for the entity and organism.
+
+    Raises:
+        SourceNotFoundError: nothing installed matches (the message lists what exists).
+    """
     from . import sources
 
-    if hasattr(source, "entity") and hasattr(source, "format"):
-        return source  # a SourceInfo
+    if isinstance(source, sources.SourceInfo):
+        return source
     wanted = _organism_name(organism)
-    candidates = [s for s in sources.available() if s.entity == entity]
     if hasattr(source, "_meta"):  # a Source record
-        candidates = [
-            s
-            for s in candidates
-            if s.key == f"{source.entity}/{source.name}/{source.organism}/{source.version}"
-        ]
-    elif isinstance(source, str):
-        candidates = [s for s in candidates if source in (s.name, s.key)]
-    if wanted is not None:
-        fitting = [s for s in candidates if s.organism in (wanted, "all")]
-        candidates = sorted(fitting, key=lambda s: s.organism == "all")
-    if not candidates:
-        known = sorted(
-            {f"{s.name} ({s.organism})" for s in sources.available() if s.entity == entity}
+        if (source.provider or "").startswith("file"):
+            return sources.from_file(
+                source.url,
+                entity=entity,
+                name=source.name,
+                version=source.version,
+                organism=source.organism,
+            )[0]
+        return sources.get(
+            entity,
+            source.name,
+            version=source.version,
+            organism=None if source.organism == "all" else source.organism,
         )
-        raise NotFoundError(
-            f"No public source for {entity}"
-            + (f" ({source!r})" if source else "")
-            + (f" for organism {wanted!r}" if wanted else "")
-            + ". "
-            + (
-                f"Installed: {', '.join(known)}."
-                if known
-                else "None is installed: pip install 'lakecat[bio]', or add your own file with "
-                f"{entity}.import_source(path)."
-            )
-        )
-    current = [s for s in candidates if s.current]
-    return (current or candidates)[0]
+    return sources.get(entity, source if isinstance(source, str) else None, organism=wanted)
 
 
 def source_record(info: Any, n_terms: int | None = None):
@@ -74,13 +64,14 @@ def source_record(info: Any, n_terms: int | None = None):
     existing = Source.filter(key=info.key).one_or_none()
     if existing is not None:
         return existing
+    from_a_file = (info.provider or "").startswith("file")
     return Source(
         entity=info.entity,
         organism=info.organism,
         name=info.name,
         version=info.version,
         key=info.key,
-        url=info.url or None,
+        url=(info.path if from_a_file else info.url) or None,
         provider=info.provider or None,
         description=info.description or None,
         currently_used=True,
@@ -179,12 +170,21 @@ def _key_column(table: Any) -> str:
     return table.column_names[0]  # every standard schema starts with its key column
 
 
+_LOADED: dict[tuple, PublicOntology] = {}
+
+
 def public(cls: type, source: Any = None, organism: Any = None) -> PublicOntology:
-    """The terms of ``cls``'s public source (``source`` or the current one)."""
+    """The terms of ``cls``'s public source (``source`` or the current one); kept in
+    memory for the process after the first use."""
     from . import sources
 
     info = source_info(cls.__name__, source, organism)
-    return PublicOntology(cls, info, sources.load(info))
+    key = (cls.__name__, info.key, info.path)
+    if key not in _LOADED:
+        if len(_LOADED) > 8:
+            _LOADED.pop(next(iter(_LOADED)))
+        _LOADED[key] = PublicOntology(cls, info, sources.load(info))
+    return _LOADED[key]
 
 
 # -- records from the public table ---------------------------------------------------------------
@@ -209,8 +209,21 @@ def _record(cls: type, row: dict[str, Any], source: Any, organism: Any):
     return record
 
 
+#: The organisms every gene table names, so they need no NCBITaxon (1.2M terms) load.
+COMMON_ORGANISMS = {
+    "human": ("NCBITaxon:9606", "Homo sapiens"),
+    "mouse": ("NCBITaxon:10090", "Mus musculus"),
+    "rat": ("NCBITaxon:10116", "Rattus norvegicus"),
+    "zebrafish": ("NCBITaxon:7955", "Danio rerio"),
+    "fruit fly": ("NCBITaxon:7227", "Drosophila melanogaster"),
+    "fly": ("NCBITaxon:7227", "Drosophila melanogaster"),
+    "worm": ("NCBITaxon:6239", "Caenorhabditis elegans"),
+}
+
+
 def _organism_record(cls: type, organism: Any):
-    """The Organism record for registries that have one (created from NCBITaxon)."""
+    """The Organism record for registries that have one (the common ones built in, any
+    other from NCBITaxon)."""
     if organism is None or "organism" not in cls._meta.fields:
         return None
     from .registries import Organism
@@ -220,6 +233,11 @@ def _organism_record(cls: type, organism: Any):
     found = Organism.filter(name=organism).first()
     if found is not None:
         return found
+    if organism in COMMON_ORGANISMS:
+        ontology_id, scientific = COMMON_ORGANISMS[organism]
+        known = Organism.filter(ontology_id=ontology_id).first()
+        return known or Organism(name=organism, ontology_id=ontology_id,
+                                 scientific_name=scientific).save()  # fmt: skip
     try:
         made = from_public(Organism, name=organism)
     except (NotFoundError, LookupError):
@@ -445,7 +463,7 @@ def link_public_parents(record: Any) -> None:
     field = cls._ontology_id_field
     parents = cls.filter(**{f"{field}__in": pending}).list()
     missing = [p for p in pending if p not in {getattr(r, field) for r in parents}]
-    if missing and record.source_id is not None:
+    if missing and record.source_id is not None and cls._save_ancestors:
         parents += _ancestors(cls, record, missing)
     if parents:
         record.parents.add(*parents)

@@ -81,6 +81,8 @@ class Organism(
 ):
     """An organism (NCBITaxon): ``name`` is the common name (``human``)."""
 
+    _save_ancestors = False
+
     name = CharField(null=False, index=True)
     ontology_id = CharField(unique=True)
     scientific_name = CharField(index=True)

@@ -62,6 +62,9 @@ def _filters(cls: Registry, organism: Any) -> dict[str, Any]:
     """Registry-side conditions: ``organism`` for registries that have one."""
     if organism is None or "organism" not in cls._meta.fields:
         return {}
+    resolve = getattr(cls, "_organism_for", None)  # bio registries: built-in common names
+    if resolve is not None:
+        return {"organism_id": resolve(organism).id}
     from .catalog import registry_class
 
     Organism = registry_class("Organism")

@@ -90,6 +90,11 @@ def feature(name: Any, kind: str | None = None):
     found = Feature.filter(name=name).order_by("id").list()
     if kind is not None:
         typed = [f for f in found if f.type == kind or (f.type or "").startswith(kind)]
+        if not typed and kind.startswith("cat["):  # a categorical column gets its registry
+            plain = [f for f in found if f.type in (None, "", "cat", "str")]
+            if plain:
+                plain[0].type = kind
+                return plain[0].save()
         found = typed or [f for f in found if f.type in (None, "", kind)]
     if found:
         return found[0]

@@ -29,13 +29,14 @@ _digests: dict[tuple[str, int, int], str] = {}
 
 
 def root(cache_dir: str | os.PathLike | None = None) -> Path:
-    """The cache folder: ``cache_dir``, else ``$LAKECAT_HOME/cache/bio``
-    (``~/.lakecat/cache/bio``)."""
+    """The cache folder: ``cache_dir``, else ``$LAKECAT_BIO_CACHE``, else
+    ``$LAKECAT_HOME/cache/bio`` (``~/.lakecat/cache/bio``)."""
     if cache_dir is not None:
         return Path(cache_dir).expanduser()
     from ...config import config
 
-    return config().home / "cache" / "bio"
+    settings = config()
+    return settings.bio_cache or settings.home / "cache" / "bio"
 
 
 def digest(path: Path) -> str:
