@@ -8,7 +8,7 @@
 | ``LAKECAT_USER`` | the login name | the user handle recorded as ``created_by`` |
 | ``LAKECAT_VERBOSITY`` | ``info`` | what lakecat prints on stderr: info, warning, error |
 | ``LAKECAT_NOTEBOOK`` | unset | path of the running notebook when Jupyter cannot say |
-| ``LAKECAT_BIO_CACHE`` | ``$LAKECAT_HOME/cache/bio`` | where ontology sources are cached as Parquet |
+| ``LAKECAT_BIO_CACHE`` | ``$LAKECAT_HOME/cache/bio`` | ontology sources cached as Parquet |
 | ``LAKECAT_SHARE`` | ``1`` | ``0``: take turns on the embedded file (no holder serving others) |
 """
 
