@@ -75,6 +75,43 @@ def _demo_lineage(lc, file, root, echo) -> None:
         echo(f">>> lc.File.get(key='results/cells.parquet').delete()\nIntegrityError: {err}\n")
 
 
+def _demo_curation(lc, instance, echo) -> None:
+    """Ontologies and curation: public terms, validation, a curator, labels by feature."""
+    import pandas as pd
+
+    instance.add_module("bio")
+    import lakecat.bio as bt
+    from lakecat.bio import sources
+
+    have_sources = bool(sources.available("CellType"))
+    if have_sources:
+        hits = bt.CellType.public().search("T helper", limit=3)
+        echo(">>> bt.CellType.public().search('T helper')  # CL, offline")
+        echo(hits[["ontology_id", "name"]].to_string(index=False))
+        lc.save(bt.CellType.from_values(["T cell", "B cell"]))
+    else:
+        echo("# (pip install 'lakecat[bio]' for the public ontologies; terms by hand here)")
+        lc.save([bt.CellType(name="T cell", synonyms="T-cell|T lymphocyte"),
+                 bt.CellType(name="B cell", synonyms="B-cell|B lymphocyte")])  # fmt: skip
+    df = pd.DataFrame({"cell_type": ["T cell", "T-cell", "b cell", "B lymphocyte"],
+                       "donor": ["D1", "D1", "D2", "D2"], "n_genes": [1200, 1310, 950, 990]})  # fmt: skip
+    echo(f">>> bt.CellType.validate(df.cell_type)\n{bt.CellType.validate(df.cell_type, mute=True)}")
+    curator = lc.Curator.from_df(df, categoricals={"cell_type": bt.CellType.name,
+                                                   "donor": lc.ULabel.name})  # fmt: skip
+    echo(f">>> curator.validate()  # synonyms, a case variant, new donors\n{curator.validate()}")
+    curator.standardize()
+    curator.add_new_from("donor")
+    echo(f">>> curator.standardize(); curator.add_new_from('donor'); curator.validate()\n"
+         f"{curator.validate()}  # cell types now: {sorted(set(df.cell_type))}")  # fmt: skip
+    file = curator.save_file(key="curated/cells.parquet")
+    file.features.add_values({"temperature": 21.5, "protocol": "10x v3"})
+    echo(">>> file = curator.save_file(key='curated/cells.parquet')")
+    echo(">>> file.features.add_values({'temperature': 21.5, 'protocol': '10x v3'})")
+    echo(f">>> lc.File.filter(cell_types__name='B cell', features__temperature__gt=20).count()\n"
+         f"{lc.File.filter(cell_types__name='B cell', features__temperature__gt=20).count()}")
+    echo(f">>> print(file.describe())\n{file.describe()}\n")
+
+
 MARKER = ".lakecat-demo"
 
 
@@ -123,6 +160,7 @@ def run_demo(path: str = "./lakecat-demo", *, echo: Callable[[str], None] = prin
     _demo_lineage(lc, file, root, echo)
     file.ulabels.add(labels[2], labels[4])
     echo("# linked the File to a Run of 'demo pipeline' and labelled it 'T cell', 'CD8+ T cell'\n")
+    _demo_curation(lc, instance, echo)
 
     queries = [
         ("ULabel.filter(name__startswith='exp')", lc.ULabel.filter(name__startswith="exp")),
