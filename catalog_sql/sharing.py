@@ -326,8 +326,13 @@ class _ClientSession:
             reply = self.op_begin(timeout)
             if reply[0] == "error":
                 return reply
-        for sql in statements:
-            self.cursor.execute(sql)
+        try:
+            for sql in statements:
+                self.cursor.execute(sql)
+        except BaseException:
+            if message[0] == "commit":  # the commit will not happen: end the transaction
+                self.op_rollback()
+            raise
         return self.handle(message)
 
     def op_register(self, name: str, data: bytes) -> tuple:
@@ -339,6 +344,8 @@ class _ClientSession:
         return ("ok",)
 
     def op_begin(self, timeout: float) -> tuple:
+        if self.in_tx:  # a client that lost track of its transaction: start clean
+            self.op_rollback()
         if not self.server.turn.acquire(timeout=timeout):
             holder = f"pid {os.getpid()} or one of the processes it serves"
             return ("error", "CatalogLocked", f"{holder} kept a transaction open for more than "

@@ -256,3 +256,30 @@ def test_a_holder_dying_in_commit_leaves_the_write_exactly_once(tmp_path, when):
     assert out.stdout.split() == ["client", "holder"]
     lc.connect(root)
     assert lc.ULabel.filter(name="once").count() == 1
+
+
+def test_a_commit_that_fails_gives_the_write_turn_back(tmp_path):
+    """Found by 4 processes versioning one key: a queued insert that failed at COMMIT left
+    the holder's write turn taken, and the next writer waited for LAKECAT_LOCK_TIMEOUT."""
+    import duckdb
+
+    root = tmp_path / "inst"
+    lc.init(storage=str(root))
+    lc.ULabel(name="taken").save()
+    backend = lc.connect(root).backend
+    with backend.session():
+        remote = sharing.connect(backend.path)
+        assert remote is not None
+        remote.begin(5)
+        remote.queue("INSERT INTO ulabel (id, uid, name, created_at) "
+                     "VALUES (999, 'dupuid01', 'taken', now())")  # fmt: skip
+        with pytest.raises(duckdb.ConstraintException):
+            remote.commit("abc123")
+        start = time.monotonic()
+        remote.begin(5)  # the turn is free again at once
+        assert remote.query("SELECT count(*) FROM ulabel", "rows").fetchall() == [(1,)]
+        remote.commit("abc124")
+        assert time.monotonic() - start < 2
+        lc.ULabel(name="after").save()  # and the holder itself can write
+        remote.close()
+    assert lc.ULabel.filter().count() == 2

@@ -314,6 +314,10 @@ class DuckDBBackend(Backend):
         except sharing.ConnectionLost:
             self._drop_remote()
             self._settle(token)
+        except BaseException:
+            with contextlib.suppress(Exception):  # never leave the holder's turn taken
+                con.rollback()
+            raise
 
     def _settle(self, token: str) -> None:
         """The holder died during COMMIT: ask the catalog (now held by someone else, or

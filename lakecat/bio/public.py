@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from ..core.catalog import registry_class
 from ..core.lifecycle import state
 from ..errors import NotFoundError, ValidationError
 
@@ -59,7 +60,7 @@ def source_info(entity: str, source: Any = None, organism: Any = None):
 
 def source_record(info: Any, n_terms: int | None = None):
     """The ``Source`` record for a SourceInfo (created the first time it is used)."""
-    from .registries import Source
+    Source = registry_class("Source")
 
     existing = Source.filter(key=info.key).one_or_none()
     if existing is not None:
@@ -226,7 +227,7 @@ def _organism_record(cls: type, organism: Any):
     other from NCBITaxon)."""
     if organism is None or "organism" not in cls._meta.fields:
         return None
-    from .registries import Organism
+    Organism = registry_class("Organism")
 
     if isinstance(organism, Organism):
         return organism
@@ -471,7 +472,7 @@ def link_public_parents(record: Any) -> None:
 
 def _ancestors(cls: type, record: Any, missing: list[str]) -> list:
     """Create the missing parents (and, through their own save, their parents)."""
-    from .registries import Source
+    Source = registry_class("Source")
 
     source = Source.get(id=record.source_id)
     created = []

@@ -92,7 +92,7 @@ def render(template: str, status: int = 200, **context: Any) -> HTMLResponse:
     from ..core.catalog import registries
     from ..instance import current
 
-    nav = sorted((cls.__name__, cls._meta.table) for cls in registries().values())
+    nav = sorted((cls.__name__, cls._meta.table) for cls in current().registries().values())
     html = TEMPLATES.get_template(template).render(instance_name=current().name, nav=nav, **context)
     return HTMLResponse(html, status_code=status, headers=_HEADERS)
 

@@ -12,10 +12,18 @@ from markupsafe import Markup
 
 from catalog_sql.errors import did_you_mean
 
-from ..core.catalog import registries, registry_class
+from ..core.catalog import registry_class
 from ..errors import FieldError, NotFoundError
 from .format import Cell, cell, record_url
 from .listing import columns_for, rows_of
+
+
+def _registries() -> dict:
+    """The registries of the instance being served (core plus its schema modules)."""
+    from ..instance import current
+
+    return current().registries()
+
 
 RECENT = 8
 RELATED = 10
@@ -33,7 +41,7 @@ def registry(table: str) -> type:
     Raises:
         NotFoundError: No such registry (with the nearest names).
     """
-    classes = registries()
+    classes = _registries()
     by_table = {cls._meta.table: cls for cls in classes.values()}
     cls = by_table.get(table) or classes.get(table)
     if cls is None:
@@ -54,7 +62,7 @@ def find_uid(uid: str) -> Any | None:
     """The record with ``uid`` in any registry (uids are unique per registry), or None."""
     if not _UID.match(uid):
         return None
-    for cls in registries().values():
+    for cls in _registries().values():
         if cls._meta.uid_length == len(uid):
             found = cls.filter(uid=uid).one_or_none()
             if found is not None:
@@ -70,9 +78,9 @@ def suggestions(table: str | None, text: str) -> list[tuple[str, Cell]]:
     if found is not None:
         return [(type(found).__name__, _label_cell(found))]
     try:
-        classes = [registry(table)] if table else list(registries().values())
+        classes = [registry(table)] if table else list(_registries().values())
     except NotFoundError:
-        classes = list(registries().values())
+        classes = list(_registries().values())
     out = []
     for cls in classes:
         fields = ["uid", *cls._meta.search_fields] if table else list(cls._meta.search_fields)
@@ -109,7 +117,7 @@ def home() -> dict[str, Any]:
     """Instance facts, counts per registry, recent files, datasets and runs."""
     from ..instance import current
 
-    classes = sorted(registries().values(), key=lambda c: c.__name__)
+    classes = sorted(_registries().values(), key=lambda c: c.__name__)
     File, Dataset, Run = (registry_class(n) for n in ("File", "Dataset", "Run"))
     return {
         "info": {k: v for k, v in current().info().items() if v is not None},
@@ -175,7 +183,7 @@ def _relations(cls: type) -> list[tuple[str, type, str]]:
     """(name on ``cls``, other registry, the other's relation back to ``cls``)."""
     out = [(n, m.target_class(), m.related_name) for n, m in cls._meta.m2m.items()
            if m.related_name]  # fmt: skip
-    for other in registries().values():
+    for other in _registries().values():
         for name, m2m in other._meta.m2m.items():
             if m2m.target_class() is cls and m2m.related_name:
                 out.append((m2m.related_name, other, name))
