@@ -78,8 +78,10 @@ def raw_validate_ms(instance, values: list[str]) -> float:
 
 def fresh_process_public_s() -> float:
     """``bt.CellType.public()`` in a new process (sources cached), median of 3."""
-    code = ("import time, lakecat.bio.sources as s; t = time.perf_counter(); "
-            "s.load(s.get('CellType')); print(time.perf_counter() - t)")  # fmt: skip
+    code = (
+        "import time, lakecat.bio.sources as s; t = time.perf_counter(); "
+        "s.load(s.get('CellType')); print(time.perf_counter() - t)"
+    )
     times = []
     for _ in range(3):
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
@@ -118,25 +120,49 @@ def main() -> None:
     uberon, n_terms = uberon_import_s()
     public = fresh_process_public_s()
     rows = [
-        (f"`validate`, {args.values:,} values, {args.rows:,} rows", f"{timings['validate']:.1f} ms",
-         f"raw DuckDB IN (same batch) {raw:.1f} ms", f"{timings['validate'] / raw:.2f}×",
-         "≤ 15 ms (LaminDB 71 ms)"),
-        (f"`inspect`, {args.values:,} values", f"{timings['inspect']:.1f} ms", "", "",
-         "≤ 50 ms (LaminDB 1,132 ms)"),
-        (f"`standardize`, {args.values:,} values", f"{timings['standardize']:.1f} ms", "", "",
-         "≤ 50 ms"),
-        (f"`Tissue.import_source()` (UBERON, {n_terms:,} terms + parents)", f"{uberon:.2f} s",
-         "", "", "≤ 3 s"),
+        (
+            f"`validate`, {args.values:,} values, {args.rows:,} rows",
+            f"{timings['validate']:.1f} ms",
+            f"raw DuckDB IN (same batch) {raw:.1f} ms",
+            f"{timings['validate'] / raw:.2f}×",
+            "≤ 15 ms (LaminDB 71 ms)",
+        ),
+        (
+            f"`inspect`, {args.values:,} values",
+            f"{timings['inspect']:.1f} ms",
+            "",
+            "",
+            "≤ 50 ms (LaminDB 1,132 ms)",
+        ),
+        (
+            f"`standardize`, {args.values:,} values",
+            f"{timings['standardize']:.1f} ms",
+            "",
+            "",
+            "≤ 50 ms",
+        ),
+        (
+            f"`Tissue.import_source()` (UBERON, {n_terms:,} terms + parents)",
+            f"{uberon:.2f} s",
+            "",
+            "",
+            "≤ 3 s",
+        ),
         ("CL's public table in a new process (cached)", f"{public:.2f} s", "", "", "≤ 0.5 s"),
-    ]  # fmt: skip
+    ]
     write(rows)
 
 
 def write(rows: list[tuple]) -> None:
-    lines = [SECTION, "",
-             f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-             f"{platform.python_version()}; date {date.today()}.", "",
-             "| workload | lakecat | baseline | ratio | target |", "|---|---|---|---|---|"]  # fmt: skip
+    lines = [
+        SECTION,
+        "",
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}; date {date.today()}.",
+        "",
+        "| workload | lakecat | baseline | ratio | target |",
+        "|---|---|---|---|---|",
+    ]
     lines += [f"| {' | '.join(row)} |" for row in rows]
     text = "\n".join(lines) + "\n"
     print(text)
@@ -147,8 +173,11 @@ def write(rows: list[tuple]) -> None:
         current = current[:start] + text + ("\n" + current[end + 1 :] if end != -1 else "")
     else:
         marker = current.find("\n## Notes")
-        current = (current[:marker] + "\n" + text + current[marker:]) if marker != -1 else (
-            current + "\n" + text)  # fmt: skip
+        current = (
+            (current[:marker] + "\n" + text + current[marker:])
+            if marker != -1
+            else (current + "\n" + text)
+        )
     RESULTS.write_text(current)
 
 

@@ -93,8 +93,13 @@ def _demo_curation(lc, instance, echo) -> None:
         echo("# (pip install 'lakecat[bio]' for the public ontologies; terms by hand here)")
         lc.save([bt.CellType(name="T cell", synonyms="T-cell|T lymphocyte"),
                  bt.CellType(name="B cell", synonyms="B-cell|B lymphocyte")])  # fmt: skip
-    df = pd.DataFrame({"cell_type": ["T cell", "T-cell", "b cell", "B lymphocyte"],
-                       "donor": ["D1", "D1", "D2", "D2"], "n_genes": [1200, 1310, 950, 990]})  # fmt: skip
+    df = pd.DataFrame(
+        {
+            "cell_type": ["T cell", "T-cell", "b cell", "B lymphocyte"],
+            "donor": ["D1", "D1", "D2", "D2"],
+            "n_genes": [1200, 1310, 950, 990],
+        }
+    )
     echo(f">>> bt.CellType.validate(df.cell_type)\n{bt.CellType.validate(df.cell_type, mute=True)}")
     curator = lc.Curator.from_df(df, categoricals={"cell_type": bt.CellType.name,
                                                    "donor": lc.ULabel.name})  # fmt: skip
@@ -107,8 +112,10 @@ def _demo_curation(lc, instance, echo) -> None:
     file.features.add_values({"temperature": 21.5, "protocol": "10x v3"})
     echo(">>> file = curator.save_file(key='curated/cells.parquet')")
     echo(">>> file.features.add_values({'temperature': 21.5, 'protocol': '10x v3'})")
-    echo(f">>> lc.File.filter(cell_types__name='B cell', features__temperature__gt=20).count()\n"
-         f"{lc.File.filter(cell_types__name='B cell', features__temperature__gt=20).count()}")
+    echo(
+        f">>> lc.File.filter(cell_types__name='B cell', features__temperature__gt=20).count()\n"
+        f"{lc.File.filter(cell_types__name='B cell', features__temperature__gt=20).count()}"
+    )
     echo(f">>> print(file.describe())\n{file.describe()}\n")
 
 

@@ -89,7 +89,6 @@ TEMPLATES = _environment()
 
 def render(template: str, status: int = 200, **context: Any) -> HTMLResponse:
     """A page from ``templates/<template>`` with the navigation every page has."""
-    from ..core.catalog import registries
     from ..instance import current
 
     nav = sorted((cls.__name__, cls._meta.table) for cls in current().registries().values())
