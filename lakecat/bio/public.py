@@ -94,6 +94,7 @@ class PublicOntology:
         self.info = info
         self.table = table
         self._con = None
+        self._keys: dict[str, set[str]] = {}
 
     def __len__(self) -> int:
         return self.table.num_rows
@@ -117,6 +118,14 @@ class PublicOntology:
 
     def _repr_html_(self) -> str:
         return self.df().head(20)._repr_html_()
+
+    def known(self, field: str, values: list[str]) -> set[str]:
+        """Which ``values`` are a term's ``field`` or one of its synonyms, ignoring case and
+        spaces (a set lookup per value; the normalised terms are built once)."""
+        keys = self._keys.get(field)
+        if keys is None:
+            keys = self._keys[field] = _normalised(self.table, field)
+        return {v for v in values if v.strip().lower() in keys}
 
     def _connection(self):
         if self._con is None:
@@ -161,6 +170,19 @@ class PublicOntology:
         compiled = compile_search(model, Target("duckdb"), query, fields, limit=limit)
         frame = con.execute(compiled.inline()).to_arrow_table().to_pandas()
         return frame.drop(columns=["id"])
+
+
+def _normalised(table: Any, field: str) -> set[str]:
+    """Every value of ``field`` (and every synonym), trimmed and lower-cased."""
+    import pyarrow.compute as pc
+
+    def norm(column):
+        return set(pc.utf8_lower(pc.utf8_trim_whitespace(column)).drop_null().to_pylist())
+
+    keys = norm(table.column(field))
+    if "synonyms" in table.column_names:
+        keys |= norm(pc.list_flatten(table.column("synonyms")))
+    return keys
 
 
 def _name_column(table: Any) -> str:
@@ -321,7 +343,7 @@ def public_matches(cls: type, values: list[str], field: str, organism: Any = Non
     except NotFoundError:
         return set()
     column = field if field in ontology.table.column_names else _name_column(ontology.table)
-    return set(_matching_rows(ontology.table, column, values))
+    return ontology.known(column, values)
 
 
 def from_values(

@@ -167,11 +167,22 @@ class InspectResult:
     case_mismatches: dict[str, str] = field(default_factory=dict)
     #: values found in the public source but not in the registry (create with from_values)
     in_public: list[str] = field(default_factory=list)
-    #: values found nowhere, with suggestions
+    #: values found nowhere (``suggestions`` gives near matches, computed when asked for)
     unknown: list[str] = field(default_factory=list)
-    suggestions: dict[str, list[str]] = field(default_factory=dict)
     #: None / NaN / empty entries (positions)
     missing: list[int] = field(default_factory=list)
+    registry: Any = None
+    _suggestions: dict[str, list[str]] | None = None
+
+    @property
+    def suggestions(self) -> dict[str, list[str]]:
+        """Unknown value → the registry's nearest values (the first 20 unknown values; one
+        ranked search each, so only when asked for: by you or by the logged summary)."""
+        if self._suggestions is None:
+            self._suggestions = {
+                v: _suggest(self.registry, v, self.field) for v in self.unknown[:SUGGESTED]
+            }
+        return self._suggestions
 
     @property
     def frac_validated(self) -> float:
@@ -241,7 +252,9 @@ def inspect(
     name = _field(cls, field)
     where = _filters(cls, organism)
     texts = _texts(items)
-    result = InspectResult(name, missing=[i for i, v in enumerate(items) if _missing(v)])
+    result = InspectResult(
+        name, missing=[i for i, v in enumerate(items) if _missing(v)], registry=cls
+    )
     found = _exact(cls, name, texts, where)
     result.validated = [t for t in texts if t in found]
     result.non_validated = [t for t in texts if t not in found]
@@ -257,7 +270,6 @@ def inspect(
         result.in_public = [t for t in rest if t in known]
         rest = [t for t in rest if t not in known]
     result.unknown = rest
-    result.suggestions = {v: _suggest(cls, v, name) for v in rest[:SUGGESTED]}
     if not mute:
         logger.info("%s", result.summary())
     return result
