@@ -35,6 +35,19 @@ def _coerce_datetime(value: Any, column: Column) -> Any:
     raise _bad(column, value, "a datetime")
 
 
+def _coerce_date(value: Any, column: Column) -> Any:
+    if isinstance(value, _dt.datetime):
+        return value.date()
+    if isinstance(value, _dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return _dt.date.fromisoformat(value)
+        except ValueError:
+            raise _bad(column, value, "a date or an ISO 8601 string (YYYY-MM-DD)") from None
+    raise _bad(column, value, "a date")
+
+
 def coerce(value: Any, column: Column) -> Any:
     """Validate one scalar ``value`` for ``column`` and return the value to bind.
 
@@ -73,6 +86,8 @@ def coerce(value: Any, column: Column) -> Any:
         if not isinstance(value, bool):
             raise _bad(column, value, "True or False")
         return value
-    if kind in ("datetime", "date"):
+    if kind == "date":
+        return _coerce_date(value, column)
+    if kind == "datetime":
         return _coerce_datetime(value, column)
     raise ValidationError(f"Field '{column.name}' of type {kind} cannot be filtered this way.")

@@ -68,6 +68,7 @@ _EXPORTS = {
     "FloatField": "core.fields",
     "BooleanField": "core.fields",
     "DateTimeField": "core.fields",
+    "DateField": "core.fields",
     "JSONField": "core.fields",
     "ForeignKey": "core.fields",
     "ManyToMany": "core.fields",
@@ -82,6 +83,7 @@ if TYPE_CHECKING:  # what IDEs and type checkers see; at run time names load laz
     from .core.fields import (
         BooleanField,
         CharField,
+        DateField,
         DateTimeField,
         FloatField,
         ForeignKey,

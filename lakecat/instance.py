@@ -131,6 +131,9 @@ class Instance:
             raise SchemaVersionError(
                 f"Cannot add schema module {module.name!r}: this process can only read the catalog."
             )
+        pinned = module.pin()
+        if pinned is not None:
+            logger.info("wrote %s (the schema module's first migration)", pinned)
         applied = migrations.migrate(self.backend, module.name, module.migrations())
         self._use(module)
         return applied
@@ -148,6 +151,13 @@ class Instance:
             module = load(name)
             _check_schema(self.backend, module.name, module.migrations())
             self._use(module)
+            changes = module.changes(self.backend, drop=True)
+            if changes:
+                logger.warning(
+                    "the classes of %s declare %d change(s) the catalog does not have (%s); "
+                    "run: lakecat migrate create %s, then lakecat migrate deploy",
+                    module.name, len(changes), changes[0][:80], module.name,
+                )  # fmt: skip
 
     def uses(self, cls: Any) -> bool:
         """Whether the registry ``cls`` is part of this instance (core, or a module it uses)."""

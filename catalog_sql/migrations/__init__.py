@@ -144,18 +144,33 @@ def migrate(
     """Apply every pending migration of ``module``; return the names applied."""
     todo = pending(backend, module, known)
     for migration in todo:
-        with backend.transaction():
-            ddl = migration.statements(backend.target.dialect, backend.capabilities)
-            backend.run_script([_DDL, *ddl])
-            row = {
-                "module": migration.module,
-                "name": migration.name,
-                "checksum": migration.checksum,
-                "applied_at": datetime.now(timezone.utc),
-            }
-            backend.execute(insert_row(backend.target, TABLE, row))
+        try:
+            _apply(backend, migration)
+        except SchemaVersionError:
+            raise
+        except Exception as err:  # noqa: BLE001 - any database error: the migration is undone
+            text = " ".join(str(err).split())[:400]
+            raise SchemaVersionError(
+                f"Migration {migration.module}/{migration.name} failed, so none of it was "
+                f"applied (the schema stays at the previous version): {text}. Fix the "
+                f"migration file, then run lakecat migrate deploy again."
+            ) from err
         backend.checkpoint()  # a WAL holding this DDL may not replay (decisions §15)
     return [m.name for m in todo]
+
+
+def _apply(backend: Backend, migration: Migration) -> None:
+    """One migration and the row that records it, in one transaction."""
+    with backend.transaction():
+        ddl = migration.statements(backend.target.dialect, backend.capabilities)
+        backend.run_script([_DDL, *ddl])
+        row = {
+            "module": migration.module,
+            "name": migration.name,
+            "checksum": migration.checksum,
+            "applied_at": datetime.now(timezone.utc),
+        }
+        backend.execute(insert_row(backend.target, TABLE, row))
 
 
 def schema_version(backend: Backend, module: str = "core") -> str | None:

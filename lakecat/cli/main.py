@@ -111,29 +111,82 @@ def info() -> None:
     output.print_info(current().info())
 
 
-@cli.command()
+@cli.group(invoke_without_command=True)
 @click.option("--check", is_flag=True, help="Only report pending migrations (exit 1 if any).")
-def migrate(check: bool) -> None:
-    """Apply pending catalog schema migrations.
+@click.pass_context
+def migrate(ctx: click.Context, check: bool) -> None:
+    """Apply pending catalog schema migrations (core and every schema module in use).
 
     \b
-    Example:
+    Examples:
       lakecat migrate --check
+      lakecat migrate create mylab.schema
+      lakecat migrate deploy
     """
-    from catalog_sql import migrations
+    if ctx.invoked_subcommand is not None:
+        return
+    if check:
+        pending = _pending()
+        click.echo("pending: " + (", ".join(pending) if pending else "none"))
+        sys.exit(1 if pending else 0)
+    ctx.invoke(migrate_deploy)
 
+
+def _plans():
+    from ..core.modules import load
     from ..instance import current
 
     instance = current()
-    backend = instance.backend
-    plans = [("core", None)] + [(n, m.migrations()) for n, m in instance.modules.items()]
-    pending = [f"{n}/{m.name}" if n != "core" else m.name
-               for n, known in plans for m in migrations.pending(backend, n, known)]  # fmt: skip
-    if check:
-        click.echo("pending: " + (", ".join(pending) if pending else "none"))
-        sys.exit(1 if pending else 0)
-    applied = [name for n, known in plans for name in migrations.migrate(backend, n, known)]
+    for name in list(instance.modules):  # the classes and migration files as they are now
+        instance._use(load(name))
+    return instance, [("core", None)] + [(n, m.migrations()) for n, m in instance.modules.items()]
+
+
+def _pending() -> list[str]:
+    from catalog_sql import migrations
+
+    instance, plans = _plans()
+    return [f"{n}/{m.name}" if n != "core" else m.name
+            for n, known in plans for m in migrations.pending(instance.backend, n, known)]  # fmt: skip
+
+
+@migrate.command("deploy")
+def migrate_deploy() -> None:
+    """Apply every pending migration, each in its own transaction.
+
+    \b
+    Example:
+      lakecat migrate deploy
+    """
+    from catalog_sql import migrations
+
+    instance, plans = _plans()
+    applied = [name for n, known in plans
+               for name in migrations.migrate(instance.backend, n, known)]  # fmt: skip
     click.echo("applied: " + (", ".join(applied) if applied else "nothing to do"))
+
+
+@migrate.command("create")
+@click.argument("module")
+@click.option("--name", default="auto", help="Name part of the new file (NNNN_<name>.sql).")
+@click.option("--drop", is_flag=True, help="Also drop columns the classes no longer declare.")
+def migrate_create(module: str, name: str, drop: bool) -> None:
+    """Write a migration for a schema module: what its classes declare that the catalog
+    does not have (new registries, fields, links). Apply it with lakecat migrate deploy.
+
+    \b
+    Examples:
+      lakecat migrate create mylab.schema
+      lakecat migrate create mylab.schema --name add_date
+      lakecat migrate create mylab.schema --drop   # destructive: drops removed columns
+    """
+    from ..core.modules import canonical, load
+    from ..instance import current
+
+    instance = current()
+    loaded = load(canonical(module))  # the classes as they are now
+    path = loaded.create_migration(instance.backend, drop=drop, name=name)
+    click.echo(f"wrote {path}" if path else f"{loaded.name}: the catalog matches its classes")
 
 
 @cli.group()

@@ -75,6 +75,12 @@ class DateTimeField(Field):
     type = "datetime"
 
 
+class DateField(Field):
+    """A calendar date."""
+
+    type = "date"
+
+
 class JSONField(Field):
     """Any JSON-serialisable value."""
 
@@ -143,9 +149,10 @@ class ManyToMany:
 
     Args:
         to: The target registry class or name.
-        through: The link table.
-        source: The link column pointing at this registry's ``id``.
-        target: The link column pointing at the target's ``id``.
+        through: The link table (default ``<table>_<field name>``).
+        source: The link column pointing at this registry's ``id`` (default ``<table>_id``).
+        target: The link column pointing at the target's ``id`` (default
+            ``<target table>_id``).
         related_name: The reverse relation's name on the target.
         extra: Further link-table columns by logical type, e.g. ``{"feature_id": "int"}``.
     """
@@ -154,16 +161,14 @@ class ManyToMany:
         self,
         to: str | type,
         *,
-        through: str,
-        source: str,
-        target: str,
+        through: str | None = None,
+        source: str | None = None,
+        target: str | None = None,
         related_name: str | None = None,
         extra: dict[str, str] | None = None,
     ) -> None:
         self.to = to
-        self.through = through
-        self.source = source
-        self.target = target
+        self._through, self._source, self._target = through, source, target
         self.related_name = related_name
         #: Further columns of the link table by logical type (``{"feature_id": "int"}``).
         self.extra = dict(extra or {})
@@ -175,6 +180,41 @@ class ManyToMany:
         self.owner = owner
         if self.related_name is None:
             self.related_name = f"{owner.__name__.lower()}_{name}"
+
+    @property
+    def link_extra(self) -> dict[str, str]:
+        """The link table's further columns: ``extra``, plus ``feature_id`` when the
+        relation labels Files or Datasets (labels are grouped by feature)."""
+        extra = dict(self.extra)
+        labelled = {self.target_class().__name__, self.owner.__name__} & {"File", "Dataset"}
+        if labelled:
+            extra.setdefault("feature_id", "int")
+        return extra
+
+    @property
+    def through(self) -> str:
+        """The link table (default ``<table>_<field>``, e.g. ``experiment_files``)."""
+        return self._through or f"{self.owner._meta.table}_{self.name}"
+
+    @property
+    def source(self) -> str:
+        """The link column pointing at this registry (default ``<table>_id``)."""
+        return self._source or f"{self.owner._meta.table}_id"
+
+    @property
+    def target(self) -> str:
+        """The link column pointing at the target (default ``<target table>_id``)."""
+        if self._target:
+            return self._target
+        table = self.target_class()._meta.table
+        if table == self.owner._meta.table:
+            from ..errors import ValidationError
+
+            raise ValidationError(
+                f"{self.owner.__name__}.{self.name} links {table} to itself: name its link "
+                f"columns, e.g. ManyToMany(..., source='child_id', target='parent_id')."
+            )
+        return f"{table}_id"
 
     def __get__(self, obj: Any, owner: type | None = None) -> Any:
         if obj is None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -54,7 +55,7 @@ class SchemaModule:
         found: dict[str, ddl.LinkTable] = {}
         for cls in self.classes:
             for m2m in cls._meta.m2m.values():
-                extra = tuple(sorted(m2m.extra.items()))
+                extra = tuple(sorted(m2m.link_extra.items()))
                 found[m2m.through] = ddl.LinkTable(m2m.through, m2m.source, m2m.target, extra)
         return list(found.values())
 
@@ -71,6 +72,47 @@ class SchemaModule:
             return shipped
         sql = "\n".join(ddl.plan(self.tables(), self.links(), {}))
         return [Migration(self.name, "0001_initial", _HEADER.format(self.name) + sql + "\n")]
+
+    def pin(self) -> Path | None:
+        """Write the generated initial migration into the module's migrations folder (so
+        later changes of the classes are new migrations, not an edited first one); None
+        when it has files already or the folder cannot be written (an installed package)."""
+        folder = migrations_path(self.module)
+        if folder is None or _migrations_folder(self.module) is not None:
+            return None
+        (first,) = self.migrations()
+        try:
+            path = Path(str(folder))
+            path.mkdir(parents=True, exist_ok=True)
+            target = path / f"{first.name}.sql"
+            target.write_text(first.sql)
+        except OSError:
+            return None
+        return target
+
+    def create_migration(
+        self, backend: Any, *, drop: bool = False, name: str = "auto"
+    ) -> Path | None:
+        """Write the next migration file: the DDL that brings the catalog to what the
+        classes declare now. None when there is nothing to change.
+
+        Raises:
+            SchemaVersionError: columns would be dropped and ``drop`` is not set.
+        """
+        statements = self.changes(backend, drop=drop)
+        if not statements:
+            return None
+        folder = migrations_path(self.module)
+        if folder is None:
+            raise InstanceError(f"{self.name} has no folder for migration files.")
+        path = Path(str(folder))
+        path.mkdir(parents=True, exist_ok=True)
+        numbers = [int(f.name[:4]) for f in path.glob("[0-9][0-9][0-9][0-9]_*.sql")]
+        slug = "".join(c if c.isalnum() else "_" for c in name.lower()).strip("_") or "auto"
+        target = path / f"{max(numbers, default=0) + 1:04d}_{slug}.sql"
+        header = f"-- {self.name}: {slug}, written by lakecat migrate create.\n"
+        target.write_text(header + "\n".join(statements) + "\n")
+        return target
 
 
 _HEADER = "-- {} schema, generated from its Record classes by lakecat.\n"
@@ -118,8 +160,6 @@ def migrations_path(module: ModuleType):
     origin = getattr(module, "__file__", None)
     if not origin:
         return None
-    from pathlib import Path
-
     path = Path(origin)
     return path.with_name(f"{path.stem}_migrations")
 

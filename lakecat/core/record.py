@@ -106,6 +106,9 @@ class Record:
             elif isinstance(value, ManyToMany):
                 meta.m2m[name] = value
         _add_audit_fields(cls, meta, updated_at, created_by)
+        named = meta.fields.get("name")
+        if name_field is None and isinstance(named, CharField) and named.unique:
+            name_field = "name"  # a unique name identifies, validates and searches records
         meta.name_field = name_field
         meta.dedupe_field = dedupe_field
         meta.search_fields = search_fields or ((name_field,) if name_field else ("uid",))

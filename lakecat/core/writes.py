@@ -41,6 +41,7 @@ ARROW_TYPES = {
     "float": "float64",
     "bool": "bool_",
     "json": "string",
+    "date": "date32",
 }
 
 

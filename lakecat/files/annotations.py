@@ -157,16 +157,23 @@ class LabelManager:
         from ..instance import current
 
         table, own, other, _ = _link_for(self.owner, cls)
+        if feat is not None and not _has_feature_column(table):
+            raise ValidationError(
+                f"{table} links {cls.__name__} without a feature column: add the labels "
+                f"without feature=, or declare the relation with extra={{'feature_id': 'int'}}."
+            )
         backend = current().backend
         with backend.transaction():
-            have = set(_linked(backend, table, own, other, self.owner.id))
+            have = dict(_linked_rows(backend, table, own, other, self.owner.id))
             for record in dict.fromkeys(group):
-                if record.id in have:
-                    continue
-                row = {own: self.owner.id, other: record.id}
-                if feat is not None:
-                    row["feature_id"] = feat.id
-                backend.execute(statements.insert_row(backend.target, table, row))
+                key = {own: self.owner.id, other: record.id}
+                if record.id not in have:
+                    row = {**key, "feature_id": feat.id} if feat is not None else key
+                    backend.execute(statements.insert_row(backend.target, table, row))
+                elif feat is not None and have[record.id] is None:  # linked without a feature
+                    stmt = statements.update_where(backend.target, table,
+                                                   {"feature_id": feat.id}, key)  # fmt: skip
+                    backend.execute(stmt)
 
     def get(self, feature: Any, registry: Any = None) -> list:
         """The labels linked under ``feature`` (of ``registry``, default: the feature's
@@ -193,7 +200,7 @@ class LabelManager:
         names = {}
         for cls in _label_registries(self.owner):
             table, own, other, m2m = _link_for(self.owner, cls)
-            if "feature_id" not in m2m.extra and not _core_feature_link(table):
+            if not _has_feature_column(table):
                 continue
             rows = _linked_rows(backend, table, own, other, self.owner.id)
             by_id = {r.id: r for r in cls.filter(id__in=[r for r, _ in rows]).list()}
@@ -267,9 +274,11 @@ def _has_feature_column(table: str) -> bool:
     if _core_feature_link(table):
         return True
     for cls in current().registries().values():
+        if cls.__module__ == "lakecat.registries":
+            continue  # core link tables: as their migrations made them (above)
         for m2m in cls._meta.m2m.values():
             if m2m.through == table:
-                return "feature_id" in m2m.extra
+                return "feature_id" in m2m.link_extra
     return False
 
 
