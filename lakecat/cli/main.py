@@ -146,8 +146,11 @@ def _pending() -> list[str]:
     from catalog_sql import migrations
 
     instance, plans = _plans()
-    return [f"{n}/{m.name}" if n != "core" else m.name
-            for n, known in plans for m in migrations.pending(instance.backend, n, known)]  # fmt: skip
+    return [
+        f"{n}/{m.name}" if n != "core" else m.name
+        for n, known in plans
+        for m in migrations.pending(instance.backend, n, known)
+    ]
 
 
 @migrate.command("deploy")
