@@ -69,6 +69,9 @@ class Leaf:
     lookup: Lookup
     is_relation: bool = False
     feature: str | None = None
+    #: keys into a JSON column (``meta__organism`` → ("organism",)), compared as text,
+    #: or as numbers when the value is one
+    json_path: tuple[str, ...] | None = None
 
 
 #: The typed columns of a feature value, by the Python value compared with them.
@@ -209,7 +212,10 @@ class Compiler:
         for i, part in enumerate(parts):
             rest = parts[i + 1 :]
             if part in current.columns:
-                return self._leaf(key, path, current.columns[part], rest)
+                column = current.columns[part]
+                if column.type == "json" and rest and rest[0] not in LOOKUPS:
+                    return self._json_leaf(key, path, column, rest)
+                return self._leaf(key, path, column, rest)
             rel = current.relations.get(part)
             if rel is None:
                 raise self._unknown(current, part, key)
@@ -222,6 +228,14 @@ class Compiler:
             if not rest:
                 return self._leaf(key, path, current.columns["id"], rest, True)
         raise FieldError(f"Lookup '{key}' does not end in a field.")  # pragma: no cover
+
+    def _json_leaf(self, key: str, path: list[Relation], column: Column, rest: list[str]) -> Leaf:
+        """``meta__organism`` / ``meta__donor__age__gt``: keys into a JSON column."""
+        keys = []
+        while rest and rest[0] not in LOOKUPS:
+            keys.append(rest.pop(0))
+        leaf = self._leaf(key, path, Column(column.name, "str"), rest)
+        return Leaf(key, leaf.path, leaf.column, leaf.lookup, False, None, tuple(keys))
 
     def _feature_leaf(self, key: str, path: list[Relation], rest: list[str]) -> Leaf:
         """``features__<feature name>[__<lookup>]``: a condition on a feature's values."""
@@ -266,6 +280,8 @@ class Compiler:
                 value = list(value)  # read a generator once: prepare and shape must agree
             if leaf.feature is not None:
                 leaf = _value_leaf(leaf, value)
+            elif leaf.json_path is not None:
+                leaf = _json_typed(leaf, value)
             if leaf.is_relation:
                 value = adapt(value)
             params = leaf.lookup.prepare(value, leaf.column)
@@ -387,7 +403,7 @@ class Compiler:
         split = next((i for i, rel in enumerate(path) if rel.to_many), None)
         if split is None:
             alias, _ = scope.follow(path)
-            cond = leaf.lookup.build(_quoted(leaf.column.name, alias), holders)
+            cond = leaf.lookup.build(self._column(leaf, alias), holders)
             return exp.Not(this=cond) if negated else cond
         alias, _ = scope.follow(path[:split])
         sub = self._subquery(path[split], leaf, path[split + 1 :], holders, negated)
@@ -416,6 +432,19 @@ class Compiler:
         cond = self._leaf_condition(sub, leaf, rest, holders, negated)
         return sub.apply(select).where(cond, copy=False)
 
+    def _column(self, leaf: Leaf, alias: str) -> exp.Expression:
+        """The column a leaf compares: the column itself, or a value inside a JSON one."""
+        column = _quoted(leaf.column.name, alias)
+        if leaf.json_path is None:
+            return column
+        keys = [exp.JSONPathKey(this=k) for k in leaf.json_path]
+        text = exp.JSONExtractScalar(
+            this=column, expression=exp.JSONPath(expressions=[exp.JSONPathRoot(), *keys])
+        )
+        if leaf.column.type != "float":
+            return text
+        return _JSON_NUMBER[self.target.dialect](column, leaf.json_path, text)
+
     def _values_subquery(self, rel: Relation, leaf: Leaf, holders, negated) -> exp.Select:
         """Ids of records with a value of feature ``leaf.feature`` matching the lookup:
         link → feature_value → feature (the feature name is a literal of the shape)."""
@@ -433,6 +462,37 @@ class Compiler:
                 this=_quoted("id", feature), expression=_quoted("feature_id", value)))
             .where(exp.and_(named, cond))
         )  # fmt: skip
+
+
+def _json_typed(leaf: Leaf, value: Any) -> Leaf:
+    """A JSON-path leaf compares numbers as numbers, everything else as JSON text."""
+    import numbers
+
+    probe = value
+    if leaf.lookup.name in ("in", "range") and isinstance(value, (list, tuple, set)):
+        probe = next(iter(value), None)
+    number = isinstance(probe, numbers.Number) and not isinstance(probe, bool)
+    column = Column(leaf.column.name, "float" if number else "str")
+    if column.type not in leaf.lookup.types:
+        raise FieldError(f"Lookup '{leaf.lookup.name}' does not apply to values in JSON.")
+    return Leaf(leaf.key, leaf.path, column, leaf.lookup, False, None, leaf.json_path)
+
+
+def _duck_json_number(column, keys, text) -> exp.Expression:
+    return exp.TryCast(this=text, to=exp.DataType.build("DOUBLE"))
+
+
+def _pg_json_number(column, keys, text) -> exp.Expression:
+    """Postgres has no TRY_CAST: cast only values that are JSON numbers."""
+    path = [exp.Literal.string(k) for k in keys]
+    kind = exp.Anonymous(this="json_typeof", expressions=[
+        exp.Anonymous(this="json_extract_path", expressions=[column.copy(), *path])])  # fmt: skip
+    cast = exp.Cast(this=text, to=exp.DataType.build("DOUBLE PRECISION"))
+    return exp.Case().when(exp.EQ(this=kind, expression=exp.Literal.string("number")), cast)
+
+
+#: How each dialect reads a number out of JSON text without failing on other values.
+_JSON_NUMBER = {"duckdb": _duck_json_number, "postgres": _pg_json_number}
 
 
 def _same(value: Any) -> Any:
@@ -455,5 +515,5 @@ def _shape(q: Q | None, leaves) -> tuple:
             parts.append(_shape(child, leaves))
         else:
             leaf, variant, negated = next(leaves)
-            parts.append((leaf.key, variant, negated, leaf.column.name))
+            parts.append((leaf.key, variant, negated, leaf.column.name, leaf.column.type))
     return (q.connector, q.negated, tuple(parts))

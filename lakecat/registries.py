@@ -117,6 +117,7 @@ class File(
     is_latest = BooleanField()
     visibility = IntegerField()
     blob = CharField()
+    meta = JSONField()  # schema-less metadata, filterable: File.filter(meta__organism="human")
     ulabels = ManyToMany(
         "ULabel", through="file_ulabel", source="file_id", target="ulabel_id",
         related_name="files",
@@ -161,6 +162,7 @@ class Dataset(
     is_latest = BooleanField()
     visibility = IntegerField()
     operation = CharField()
+    meta = JSONField()  # schema-less metadata, filterable: Dataset.filter(meta__lab="north")
     files = ManyToMany(
         "File", through="dataset_file", source="dataset_id", target="file_id",
         related_name="datasets",

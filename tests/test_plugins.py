@@ -157,3 +157,30 @@ def test_a_migration_that_fails_midway_changes_nothing(make_instance, plugin):
     from catalog_sql import migrations
 
     assert migrations.applied(instance.backend, plugin.name) == ["0001_initial"]
+
+
+def test_schema_less_metadata_is_filterable(instance):
+    """``meta={...}`` on Files and Datasets, for users who want no schema yet."""
+    lc.File(pd.DataFrame({"a": [1]}), key="a.parquet",
+            meta={"organism": "human", "donor": {"age": 42}, "ok": True}).save()  # fmt: skip
+    lc.File(pd.DataFrame({"a": [2]}), key="b.parquet",
+            meta={"organism": "mouse", "donor": {"age": "unknown"}}).save()  # fmt: skip
+    lc.File(pd.DataFrame({"a": [3]}), key="c.parquet").save()
+
+    def keys(query):
+        return sorted(query.values_list("key", flat=True))
+
+    assert keys(lc.File.filter(meta__organism="human")) == ["a.parquet"]
+    assert keys(lc.File.filter(meta__donor__age__gt=30)) == ["a.parquet"]  # "unknown": no
+    assert keys(lc.File.filter(meta__donor__age="unknown")) == ["b.parquet"]
+    assert keys(lc.File.filter(meta__organism__in=["human", "mouse"])) == ["a.parquet",
+                                                                           "b.parquet"]  # fmt: skip
+    assert keys(lc.File.filter(meta__organism__istartswith="MO")) == ["b.parquet"]
+    assert keys(lc.File.exclude(meta__organism="human")) == ["b.parquet", "c.parquet"]
+    assert keys(lc.File.filter(meta__organism__isnull=True)) == ["c.parquet"]
+    quote = lc.File.filter(meta__organism="x'; DROP TABLE file; --").count()
+    assert quote == 0 and lc.File.filter().count() == 3
+    ds = lc.Dataset(pd.DataFrame({"x": [1]}), name="d", meta={"lab": "north"}).save()
+    v1 = ds.append(pd.DataFrame({"x": [2]}))
+    assert v1.meta == {"lab": "north"}  # a new version keeps the metadata
+    assert lc.Dataset.filter(meta__lab="north", is_latest=True).one() == v1

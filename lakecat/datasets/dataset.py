@@ -312,7 +312,7 @@ class DatasetMixin:
     def _register_version(self, table: Any, mode: str, written: int):
         from ..lineage.tracking import stamp_output
 
-        record = type(self)(name=self.name, description=self.description)
+        record = type(self)(name=self.name, description=self.description, meta=self.meta)
         appended = mode == "append" and self.n_rows is not None
         record.__dict__.update(
             format=self.format, key=self.key, storage_id=self.storage_id,
