@@ -174,15 +174,52 @@ def main() -> None:
         write_results(result)
 
 
+SECTION = "## Contention (`benchmarks/bench_contention.py`)"
+HEADER = (
+    "| back end | writers x saves | kind | saves/s | p50 / p99 / max per save | by kind (p99) "
+    "| checks | target |\n|---|---|---|---|---|---|---|---|"
+)
+TARGETS = {"duckdb": "≥ 200 saves/s, p99 ≤ 250 ms", "postgres": "p99 ≤ 100 ms"}
+
+
 def write_results(result: dict) -> None:
-    """Append one line to the Contention section of RESULTS.md."""
-    line = (
+    """Put this run's row into the Contention section of RESULTS.md (one row per back end
+    and kind of workload; the machine and date above the table)."""
+    kind = "mixed" if "p99_file_ms" in result else "labels"
+    kinds = ", ".join(f"{k[4:-3]} {v:.0f} ms" for k, v in sorted(result.items())
+                      if k.startswith("p99_") and k.endswith("_ms") and k != "p99_ms")  # fmt: skip
+    checks = "every record once" if result["labels_ok"] else "MISSING RECORDS"
+    if kind == "mixed":
+        checks += ", versions gap-free" if result["dataset_versions_gap_free"] else ", GAPS"
+        checks += f", {result['dataset_latest']} latest"
+    row = (
         f"| {result['backend']} | {result['procs']} x {result['saves'] // result['procs']} | "
-        f"{result['per_s']:.0f} saves/s | p50 {result['p50_ms']:.1f} ms, "
-        f"p99 {result['p99_ms']:.1f} ms, max {result['max_ms']:.0f} ms | "
-        f"{platform.machine()}, {os.cpu_count()} cores, {date.today()} |"
+        f"{kind} | {result['per_s']:.0f} | {result['p50_ms']:.0f} / {result['p99_ms']:.0f} / "
+        f"{result['max_ms']:.0f} ms | {kinds} | {checks} | {TARGETS[result['backend']]} |"
     )
-    print(line)
+    print(row)
+    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
+    machine = (f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+               f"{platform.python_version()}; date {date.today()}.")  # fmt: skip
+    if SECTION not in text:
+        block = f"{SECTION}\n\n{machine}\n\n{HEADER}\n{row}\n"
+        marker = text.find("\n## Notes")
+        text = text[:marker] + "\n" + block + text[marker:] if marker != -1 else text + "\n" + block
+    else:
+        start = text.index(SECTION)
+        end = text.find("\n## ", start + 1)
+        body = text[start : end if end != -1 else len(text)].rstrip("\n").splitlines()
+        key = f"| {result['backend']} | {result['procs']} x"
+        rows = [
+            r
+            for r in body
+            if r.startswith("| ")
+            and not r.startswith(("| back end", "|---"))
+            and not (r.startswith(key) and f"| {kind} |" in r)
+        ]
+        block = "\n".join([SECTION, "", machine, "", HEADER, *rows, row]) + "\n"
+        text = text[:start] + block + ("\n" + text[end + 1 :] if end != -1 else "")
+    RESULTS.write_text(text)
 
 
 if __name__ == "__main__":
