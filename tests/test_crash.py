@@ -43,7 +43,7 @@ def test_kill_dash_nine_while_saving(tmp_path, make_instance):
     work.mkdir()
     rng = random.Random(20261128)
     start, saved = 0, 0
-    for _ in range(12):
+    for _ in range(8):  # tests/test_kill_trials.py kills at many more moments (slow: 200+)
         proc = subprocess.Popen(
             [sys.executable, "-c", WRITER, str(root), str(work), str(start)],
             stdout=subprocess.PIPE,
@@ -57,7 +57,7 @@ def test_kill_dash_nine_while_saving(tmp_path, make_instance):
         proc.wait()
         start += 10_000
         saved = _check_invariant(root)
-    assert saved >= 12
+    assert saved >= 8
     lc.connect(root)
     orphans = gc(dry_run=False, min_age=0)
     referenced = {f.blob for f in lc.File.filter().list()}

@@ -281,7 +281,7 @@ def text_lookups(instance):
 
 
 @settings(
-    max_examples=120,
+    max_examples=80,
     deadline=None,
     database=None,
     phases=[Phase.explicit, Phase.generate, Phase.shrink],  # no explain phase: too slow here

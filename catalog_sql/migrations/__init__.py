@@ -7,6 +7,7 @@ with the row that records it, so it is either applied whole or not at all.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -47,15 +48,22 @@ class Migration:
         A statement preceded by ``-- requires: <capability>`` is skipped on back ends
         without that capability (e.g. partial indexes, which DuckDB lacks).
         """
-        out = []
-        for tree in sqlglot.parse(self.sql, read="postgres"):
-            if tree is None:
-                continue
-            needs = {c.split(":", 1)[1].strip() for c in tree.comments or [] if "requires:" in c}
-            if needs <= capabilities:
-                tree.comments = None
-                out.append(tree.sql(dialect))
-        return out
+        return list(_render(self.sql, dialect, capabilities))
+
+
+@functools.lru_cache(maxsize=256)
+def _render(sql: str, dialect: str, capabilities: frozenset[str]) -> tuple[str, ...]:
+    """Parse and render once per process: transpiling a migration costs ~20 ms, and a
+    process that creates many catalogs (a test suite, a server) would pay it each time."""
+    out = []
+    for tree in sqlglot.parse(sql, read="postgres"):
+        if tree is None:
+            continue
+        needs = {c.split(":", 1)[1].strip() for c in tree.comments or [] if "requires:" in c}
+        if needs <= capabilities:
+            tree.comments = None
+            out.append(tree.sql(dialect))
+    return tuple(out)
 
 
 def discover(module: str = "core", folder=None) -> list[Migration]:
