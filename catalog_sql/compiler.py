@@ -373,7 +373,12 @@ class Compiler:
         if any(rel.to_many for rel in leaf.path) or leaf.lookup.name != "exact":
             raise FieldError(f"Cannot order by '{key}': only fields and to-one relations.")
         alias, _ = scope.follow(leaf.path)
-        return exp.Ordered(this=_quoted(leaf.column.name, alias), desc=desc)
+        # Nulls sort last either way (DuckDB's order), which Postgres spells DESC NULLS LAST
+        # and cannot serve backwards from a btree index. A NOT NULL column of the table
+        # itself (not of a LEFT JOINed one) has no nulls: plain DESC, index-backed.
+        no_nulls = not leaf.path and not leaf.column.nullable and self.target.dialect != "duckdb"
+        return exp.Ordered(this=_quoted(leaf.column.name, alias), desc=desc,
+                           nulls_first=True if desc and no_nulls else None)  # fmt: skip
 
     def _condition(self, scope, q: Q, prepared, counter, leaves) -> exp.Expression:
         parts = []

@@ -47,6 +47,33 @@ def test_rows_of_a_killed_append_never_come_back(instance, fmt):
         assert sorted(view.column("x").to_pylist()) == [1, 2, 3, 7, 8]
 
 
+@pytest.mark.parametrize("fmt", ["delta", "parquet"])
+def test_gc_restores_what_a_killed_append_left(instance, fmt, tmp_path):
+    """A dataset nobody appends to again is cleaned by gc: verify names it, a dry run lists
+    it and changes nothing, ``lakecat gc --yes`` restores the registered data once."""
+    from lakecat.files.maintenance import gc
+    from lakecat.files.verify import verify
+
+    lc.Dataset(pd.DataFrame({"x": [1, 2, 3]}), name="d", format=fmt).save()
+    root = instance.path.parent if instance.config.db is None else instance.name
+    lc.disconnect()
+    killed = subprocess.run([sys.executable, "-c", KILLED_APPEND, str(root)], timeout=120)
+    assert killed.returncode == -signal.SIGKILL
+    lc.connect(root)
+    assert [p.what for p in verify()] == [
+        "table has unregistered version(s) 1..1 (the next append, or `lakecat gc --yes`, "
+        "restores the registered data)"
+    ]
+    listed = ["dataset 'd': unregistered table version(s) 1..1"]
+    assert gc(min_age=0) == listed and len(verify()) == 1  # a dry run changes nothing
+    assert gc(dry_run=False, min_age=0) == listed
+    assert verify() == [] and gc(dry_run=False, min_age=0) == []
+    latest = lc.Dataset.latest("d")
+    assert latest.version == "0" and sorted(latest.load()["x"]) == [1, 2, 3]
+    new = latest.append(pd.DataFrame({"x": [7]}))
+    assert sorted(new.load()["x"]) == [1, 2, 3, 7] and verify() == []
+
+
 @postgres_xfail(
     "no dataset views (ds_<name>): _refresh_view creates them only on back ends with "
     "the 'catalog_views' capability (the embedded catalog)",

@@ -228,6 +228,15 @@ def test_search_ranks(instance):
     assert list(df["_tier"])[:2] == [0, 1]
 
 
+def test_search_takes_like_wildcards_literally(instance):
+    """Postgres looks for candidates with LIKE (its trigram index): % _ and \\ in a query
+    are text there, as in DuckDB's STRPOS."""
+    lc.save([lc.ULabel(name=n) for n in ["50%_done", "5000", "50x_done", "a\\b", "axb"]])
+    assert [r.name for r in lc.ULabel.search("50%")] == ["50%_done"]
+    assert [r.name for r in lc.ULabel.search("%_d")] == ["50%_done"]
+    assert [r.name for r in lc.ULabel.search("a\\b")] == ["a\\b"]
+
+
 def test_lookup(instance):
     lc.save([lc.ULabel(name="CD8+ T cell"), lc.ULabel(name="1st batch")])
     look = lc.ULabel.lookup()

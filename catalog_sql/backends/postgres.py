@@ -29,7 +29,7 @@ class PostgresBackend(Backend):
     """A catalog whose tables live in one schema of a PostgreSQL database."""
 
     name = "postgres"
-    capabilities = frozenset({"partial_indexes", "advisory_locks"})
+    capabilities = frozenset({"partial_indexes", "advisory_locks", "pattern_indexes"})
 
     def __init__(self, url: str, *, schema: str = "public") -> None:
         super().__init__()
@@ -118,8 +118,19 @@ class PostgresBackend(Backend):
             con.execute("SELECT * FROM postgres_query(?, ?)", [ALIAS, sql]).fetchall()
 
     def prepare(self) -> None:
-        """Search ranks by Levenshtein distance: ``fuzzystrmatch`` must exist."""
-        self.native("CREATE EXTENSION IF NOT EXISTS fuzzystrmatch SCHEMA public")
+        """Search ranks by Levenshtein distance (``fuzzystrmatch``) and finds its candidates
+        through trigram indexes (``pg_trgm``): both must exist. Both are trusted extensions,
+        so the owner of the database may create them."""
+        for name in ("fuzzystrmatch", "pg_trgm"):
+            try:
+                self.native(f"CREATE EXTENSION IF NOT EXISTS {name} SCHEMA public")
+            except Exception as err:  # noqa: BLE001 - any refusal: say what to run
+                detail = " ".join(str(err).split())[:300]
+                raise CatalogError(
+                    f"The Postgres extension {name} is missing and this role cannot create "
+                    f"it ({detail}). Ask an administrator to run, in this database: "
+                    f"CREATE EXTENSION IF NOT EXISTS {name} SCHEMA public;"
+                ) from None
 
     def session_setup(self) -> list[str]:
         return [f'USE {ALIAS}."{self.schema}"']

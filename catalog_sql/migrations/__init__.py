@@ -151,6 +151,8 @@ def migrate(
 ) -> list[str]:
     """Apply every pending migration of ``module``; return the names applied."""
     todo = pending(backend, module, known)
+    if todo:
+        backend.prepare()  # what the migrations rely on (Postgres: its extensions)
     for migration in todo:
         try:
             _apply(backend, migration)

@@ -465,11 +465,15 @@ def gc(yes: bool, min_age: float) -> None:
     """
     from ..files.maintenance import gc as gc_
 
-    orphans = gc_(dry_run=not yes, min_age=min_age)
-    for path in orphans:
-        click.echo(path)
+    found = gc_(dry_run=not yes, min_age=min_age)
+    for entry in found:
+        click.echo(entry)
+    datasets = sum(entry.startswith("dataset ") for entry in found)
     verb = "removed" if yes else "would remove (run with --yes)"
-    click.echo(f"{len(orphans)} orphan blob(s) {verb}")
+    click.echo(f"{len(found) - datasets} orphan blob(s) {verb}")
+    if datasets:
+        verb = "restored to their registered data" if yes else "would restore (run with --yes)"
+        click.echo(f"{datasets} dataset(s) with unregistered table versions {verb}")
 
 
 @cli.command()

@@ -261,6 +261,37 @@ class DatasetMixin:
             latest._discard_unregistered()
             return latest._write_version(table, mode, schema_mode)
 
+    @classmethod
+    def _restore_unregistered(cls, *, dry_run: bool = True) -> list[str]:
+        """``gc``'s part: latest versions whose table has unregistered versions; unless
+        ``dry_run``, each is restored in the dataset's write turn (as an append would)."""
+        from . import tables
+
+        found = []
+        for latest in cls.filter(is_latest=True).list():
+            if latest.format == "files":
+                continue
+            with storage_errors(f"checking dataset {latest.name!r}"):
+                extra = tables.unregistered_versions(
+                    latest._url(), latest.format, latest.delta_version, latest._options()
+                )
+            if not extra:
+                continue
+            found.append(f"dataset {latest.name!r}: unregistered table version(s) "
+                         f"{extra[0]}..{extra[-1]}")  # fmt: skip
+            if not dry_run:
+                retrying(lambda record=latest: record._restore_in_turn())
+        return found
+
+    def _restore_in_turn(self) -> None:
+        from ..core.versions import claim_latest
+        from ..instance import current
+
+        with _turn(type(self)):
+            latest = self._latest_record()
+            claim_latest(latest, current())
+            latest._discard_unregistered()
+
     def _discard_unregistered(self) -> None:
         """A writer that died after writing the table but before registering the version
         left rows no catalog version owns: restore the registered head before writing."""

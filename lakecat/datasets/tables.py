@@ -96,6 +96,32 @@ def head_version(url: str, fmt: str, options: dict) -> int | None:
     return max(numbers, default=None)
 
 
+def unregistered_versions(url: str, fmt: str, registered: int, options: dict) -> range:
+    """The table versions after ``registered`` that no catalog row owns and that change
+    what the table's head reads (empty when the table is clean).
+
+    A Delta head that is a RESTORE back to ``registered`` (how lakecat undoes a write)
+    reads as the registered version: those commits are not counted.
+    """
+    head = head_version(url, fmt, options)
+    if head is None or head <= registered:
+        return range(0)
+    if fmt == "delta" and _restored_to(url, options) == registered:
+        return range(0)
+    return range(registered + 1, head + 1)
+
+
+def _restored_to(url: str, options: dict) -> int | None:
+    """The version the newest Delta commit restored, if it is a RESTORE."""
+    from deltalake import DeltaTable
+
+    (last,) = DeltaTable(url, storage_options=delta_options(url, options)).history(1)
+    if last.get("operation") != "RESTORE":
+        return None
+    version = str((last.get("operationParameters") or {}).get("version", ""))
+    return int(version) if version.isdigit() else None
+
+
 def discard_unregistered(url: str, fmt: str, registered: int, options: dict) -> int:
     """Make the table read as its newest *registered* version again after a writer died
     between writing a version and registering it; returns how many versions it found.
@@ -103,9 +129,10 @@ def discard_unregistered(url: str, fmt: str, registered: int, options: dict) -> 
     Delta: one RESTORE commit back to ``registered``; Parquet: the snapshots after it
     (lakecat wrote them, no catalog row points at them) are removed.
     """
-    head = head_version(url, fmt, options)
-    if head is None or head <= registered:
+    found = unregistered_versions(url, fmt, registered, options)
+    if not found:
         return 0
+    head = found[-1]
     if fmt == "parquet":
         for version in range(registered + 1, head + 1):
             remove_version(url, version, options)

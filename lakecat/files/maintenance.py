@@ -8,7 +8,9 @@ logger = logging.getLogger("lakecat")
 
 
 def gc(*, dry_run: bool = True, min_age: float = 3600.0) -> list[str]:
-    """Orphan blobs under ``.lakecat/objects`` and ``.lakecat/tmp`` (left by crashes).
+    """Orphan blobs under ``.lakecat/objects`` and ``.lakecat/tmp`` (left by crashes), and
+    datasets whose table holds versions no catalog row owns (a writer killed between
+    writing and registering; listed as ``dataset NAME: …``, restored to the registered data).
 
     With ``dry_run=True`` (the default) nothing is removed; pass ``dry_run=False`` to
     delete them. Entries modified less than ``min_age`` seconds ago are skipped: they may
@@ -21,10 +23,13 @@ def gc(*, dry_run: bool = True, min_age: float = 3600.0) -> list[str]:
     from ..core.catalog import registry_class
     from ..instance import current
 
-    File = registry_class("File")
+    datasets = registry_class("Dataset")._restore_unregistered(dry_run=dry_run)
+    return (
+        _orphan_blobs(registry_class("File"), current().storage_root, dry_run, min_age) + datasets
+    )
 
-    instance = current()
-    storage = instance.storage_root
+
+def _orphan_blobs(File: type, storage, dry_run: bool, min_age: float) -> list[str]:
     found = sorted(storage.walk_objects())
     if not found:
         return []

@@ -89,11 +89,12 @@ def _check_dataset(record: Any) -> list[Problem]:
     except Exception as err:  # noqa: BLE001 - any failure to read is a finding
         out.append(Problem(record.uid, "Dataset", f"version {record.version} unreadable: {err}"))
     if record.is_latest:
-        head = tables.head_version(record._url(), record.format, record._options())
-        if head is not None and head > record.delta_version:
+        found = tables.unregistered_versions(record._url(), record.format,
+                                             record.delta_version, record._options())  # fmt: skip
+        if found:
             what = (
-                f"table has unregistered version(s) {record.delta_version + 1}..{head} "
-                f"(the next append restores the registered data)"
+                f"table has unregistered version(s) {found[0]}..{found[-1]} (the next "
+                f"append, or `lakecat gc --yes`, restores the registered data)"
             )
             out.append(Problem(record.uid, "Dataset", what))
     return out
