@@ -214,6 +214,8 @@ def holds(backend) -> list[float]:
 
 
 def _ms(values: list[float]) -> str:
+    if not values:
+        return "none"
     ms = sorted(v * 1e3 for v in values)
     return f"median {ms[len(ms) // 2]:.0f} / p95 {ms[int(len(ms) * 0.95)]:.0f} / " \
            f"max {ms[-1]:.0f} ms"  # fmt: skip
@@ -238,11 +240,12 @@ def bench_hand_over(url: str, storage: str, n: int = 150) -> list[str]:
         finally:
             stop.set()
             thread.join()
+        handed = (f"; file hand-overs while the notebook waited ({len(slices)}): "
+                  f"{_ms(slices)}" if slices else "")  # fmt: skip
         lines.append(
             f"| … saves {what} while pages are fetched back to back ({len(served)} pages, "
-            f"{_ms(served)}) | save {_ms(busy['saves'])}; waiting for the server's turn "
-            f"{_ms(busy['waits'])} | server turns taken while the notebook waited "
-            f"({len(slices)}): {_ms(slices)} | | a turn is one page's catalog reads |"
+            f"{_ms(served)}) | save {_ms(busy['saves'])} | save alone {_ms(alone['saves'])}"
+            f"{handed} | | the notebook is served by the server's open file (§14) |"
         )
     return lines
 
@@ -259,17 +262,12 @@ NOTES = [
     "after two warm-ups; the baseline runs the same rows and count statements on the "
     "catalog's own connection (Postgres: sent natively with `postgres_query`, as lakecat "
     "sends its reads).",
-    "- Postgres: an exact `count(*)` of 1e6 rows costs ~100 ms by itself, and a deep OFFSET "
-    "or a prefix filter without a `text_pattern_ops` index costs Postgres the same with raw "
-    "SQL (0.9–1.0×). The sorted page is 3.4× because the compiler renders `ORDER BY name "
-    "DESC NULLS LAST` (DuckDB's null order), which the btree index on `name` cannot serve "
-    "backwards: a catalog_sql follow-up (drop `NULLS LAST` for NOT NULL columns).",
-    "- Sharing the embedded file: the server takes one turn per page (its catalog reads) "
-    "and hands the file over at the end of any page when another process waits. A "
-    "notebook's wait for the server's turn is that turn plus the server reopening and "
-    "closing the file and both sides polling the lock; the rest of a contended save is the "
-    "notebook's own reopen and checkpoint (a lone save of one label into a 1e6-row table "
-    "already takes ~100–200 ms here).",
+    "- Postgres: an exact `count(*)` of 1e6 rows costs ~100 ms by itself and a deep OFFSET "
+    "costs Postgres the same with raw SQL. Prefix filters, descending pages and search "
+    "are index-backed since migration 0007 (decisions §16).",
+    "- Sharing the embedded file: the server holds the catalog file and serves the "
+    "notebook's statements over a local socket (decisions §14); a notebook's save waits "
+    "only for a write turn, never for the file to change hands.",
 ]
 
 
