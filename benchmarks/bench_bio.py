@@ -8,18 +8,16 @@ Writes the "Curation" section of benchmarks/RESULTS.md.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import random
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
+from results import machine_line, replace_section
+
 SECTION = "## Curation (`benchmarks/bench_bio.py`)"
 
 
@@ -157,8 +155,7 @@ def write(rows: list[tuple]) -> None:
     lines = [
         SECTION,
         "",
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}; date {date.today()}.",
+        machine_line(),
         "",
         "| workload | lakecat | baseline | ratio | target |",
         "|---|---|---|---|---|",
@@ -166,19 +163,7 @@ def write(rows: list[tuple]) -> None:
     lines += [f"| {' | '.join(row)} |" for row in rows]
     text = "\n".join(lines) + "\n"
     print(text)
-    current = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    if SECTION in current:
-        start = current.index(SECTION)
-        end = current.find("\n## ", start + 1)
-        current = current[:start] + text + ("\n" + current[end + 1 :] if end != -1 else "")
-    else:
-        marker = current.find("\n## Notes")
-        current = (
-            (current[:marker] + "\n" + text + current[marker:])
-            if marker != -1
-            else (current + "\n" + text)
-        )
-    RESULTS.write_text(current)
+    replace_section(SECTION.removeprefix("## "), text)
 
 
 if __name__ == "__main__":

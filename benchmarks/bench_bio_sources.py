@@ -15,15 +15,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import subprocess
 import sys
 import tempfile
-from datetime import date
-from pathlib import Path
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
+from results import machine_line, replace_section
+
 TITLE = "Ontology sources (`benchmarks/bench_bio_sources.py`)"
 
 CHILD = """
@@ -87,8 +84,7 @@ def write_section(lines: list[str]) -> None:
     """Replace (or add, before the Notes) this section of RESULTS.md."""
     header = (
         f"## {TITLE}\n\n"
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}; date {date.today().isoformat()}.\n\n"
+        f"{machine_line()}\n\n"
         "Terms: what `load()` returns (deprecated terms left out), in brackets every row "
         "of the cache. First load: `load()` in a fresh process with an empty cache (the "
         "reader's imports, decompression, parsing, Parquet write, read back). Cached, new "
@@ -100,18 +96,7 @@ def write_section(lines: list[str]) -> None:
         "| entity | source | version | organism | terms | first load | cached, new process "
         "| warm |\n|---|---|---|---|---|---|---|---|\n"
     )
-    section = header + "\n".join(lines) + "\n\n"
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    start = text.find(f"## {TITLE}")
-    if start >= 0:
-        end = text.find("\n## ", start + 1)
-        text = text[:start] + section + (text[end + 1 :] if end >= 0 else "")
-    elif "\n## Notes" in text:
-        at = text.index("\n## Notes") + 1
-        text = text[:at] + section + text[at:]
-    else:
-        text = text.rstrip() + "\n\n" + section
-    RESULTS.write_text(text)
+    replace_section(TITLE, header + "\n".join(lines))
 
 
 def main() -> None:

@@ -13,16 +13,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
+from results import machine_line, results_path
+
+RESULTS = results_path()
 
 WRITER = r"""
 import json, os, sys, time
@@ -199,8 +199,7 @@ def write_results(result: dict) -> None:
     )
     print(row)
     text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    machine = (f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-               f"{platform.python_version()}; date {date.today()}.")  # fmt: skip
+    machine = machine_line()
     if SECTION not in text:
         block = f"{SECTION}\n\n{machine}\n\n{HEADER}\n{row}\n"
         marker = text.find("\n## Notes")

@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
+from results import machine_line, replace_section
+
 SYLLABLES = [
     "ka",
     "lo",
@@ -262,21 +261,9 @@ def write_results(lines: list[str]) -> None:
 
 def write_section(title: str, lines: list[str]) -> None:
     """Replace (or add) the section ``title`` of RESULTS.md with a fresh table."""
-    header = (
-        f"## {title}\n\n"
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}; date {date.today().isoformat()}.\n\n"
-        "| workload | lakecat | baseline | ratio | target |\n|---|---|---|---|---|\n"
-    )
-    section = header + "\n".join(lines) + "\n\n"
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    start = text.find(f"## {title}")
-    if start >= 0:
-        end = text.find("\n## ", start + 1)
-        text = text[:start] + section + (text[end + 1 :] if end >= 0 else "")
-    else:
-        text = text.rstrip() + "\n\n" + section
-    RESULTS.write_text(text)
+    table = "| workload | lakecat | baseline | ratio | target |\n|---|---|---|---|---|\n"
+    header = f"## {title}\n\n{machine_line()}\n\n{table}"
+    replace_section(title, header + "\n".join(lines))
 
 
 if __name__ == "__main__":

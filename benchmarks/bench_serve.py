@@ -274,6 +274,7 @@ NOTES = [
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--saves", type=int, default=150, help="the notebook's saves per phase")
     parser.add_argument("--postgres", default="", help="also on Postgres: postgresql://…")
     args = parser.parse_args()
     os.environ.setdefault("LAKECAT_HOME", tempfile.mkdtemp())
@@ -298,7 +299,7 @@ def main() -> None:
             found = bench_pages(server.url, args.rows, table)
             lines += [f"| {name}: " + line.removeprefix("| ") for line in found]
             if db is None:
-                lines += bench_hand_over(server.url, str(work / name))
+                lines += bench_hand_over(server.url, str(work / name), args.saves)
         print("\n".join(lines), flush=True)
         if db is not None:
             inst.backend.native(f'DROP SCHEMA "{inst.config.schema}" CASCADE')

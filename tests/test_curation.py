@@ -225,5 +225,5 @@ def test_the_shipped_bio_migration_matches_the_classes(bio):
     from lakecat.instance import current
 
     module = load("bio")
-    assert [m.name for m in module.migrations()] == ["0001_initial"]
+    assert [m.name for m in module.migrations()] == ["0001_initial", "0002_text_indexes"]
     assert module.changes(current().backend) == []

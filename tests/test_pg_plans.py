@@ -74,3 +74,17 @@ def test_search_finds_its_candidates_through_the_trigram_index(labels):
     assert '"Index Name": "ulabel_name_trgm"' in plan and '"Node Type": "Seq Scan"' not in plan
     found = [r.name for r in lc.ULabel.search("label 14 cd")]
     assert found[0] == "label 14 cd"
+
+
+def test_bio_registries_are_index_backed_too(instance):
+    instance.add_module("bio")
+    import lakecat.bio as bt
+
+    lc.save([bt.CellType(name=f"cell {i}", ontology_id=f"CL:{i:07d}") for i in range(500)])
+    table = instance.compiler.table("cell_type")
+    search = compile_search(table, instance.backend.target, "cel 42", ["name", "synonyms"])
+    plan = _plan(search.inline())
+    assert '"Index Name": "cell_type_name_trgm"' in plan and '"Node Type": "Seq Scan"' not in plan
+    near = compile_near(table, instance.backend.target, "Cell 42", "name")
+    assert '"Index Name": "cell_type_name_near"' in _plan(near.inline())
+    assert bt.CellType.search("cell 42")[0].name == "cell 42"

@@ -1,0 +1,30 @@
+"""The benchmark suite's one command works (``python -m benchmarks run --quick``): every
+workload runs and writes its section. Its numbers are not checked here (benchmarks/)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SECTIONS = ("## Catalog core", "## Files", "## Datasets", "## Tracking", "## Curation",
+            "## Web page", "## Contention")  # fmt: skip
+
+
+def test_the_quick_benchmark_run_writes_every_section(tmp_path):
+    measured = (ROOT / "benchmarks" / "RESULTS.md").read_text()
+    results = tmp_path / "RESULTS.md"
+    pg = os.environ.get("LAKECAT_TEST_PG", "")
+    command = [sys.executable, "-m", "benchmarks", "run", "--quick", "--results", str(results)]
+    env = {**os.environ, "LAKECAT_HOME": str(tmp_path / "home")}
+    out = subprocess.run(command + (["--pg", pg] if pg else []), cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=1500)  # fmt: skip
+    assert out.returncode == 0, out.stdout + out.stderr[-4000:]
+    text = results.read_text()
+    assert [s for s in SECTIONS if s not in text] == []
+    assert text.count("Machine: ") >= len(SECTIONS)
+    if pg:
+        assert "| postgres | 2 x 40 | labels |" in text and "| postgres: registry page" in text
+    assert (ROOT / "benchmarks" / "RESULTS.md").read_text() == measured  # never overwritten
