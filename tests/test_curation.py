@@ -227,3 +227,17 @@ def test_the_shipped_bio_migration_matches_the_classes(bio):
     module = load("bio")
     assert [m.name for m in module.migrations()] == ["0001_initial", "0002_text_indexes"]
     assert module.changes(current().backend) == []
+
+
+def test_the_demo_curates_without_the_bio_extra(tmp_path, monkeypatch):
+    """`pip install -e . && lakecat demo` has no public ontologies: the demo enters terms by
+    hand and its curator must still validate (it failed: two terms became one record)."""
+    from lakecat.bio import sources
+    from lakecat.cli.demo import run_demo
+
+    monkeypatch.setattr(sources, "available", lambda *args, **kwargs: [])
+    lines: list[str] = []
+    run_demo(str(tmp_path / "demo"), echo=lines.append)
+    text = "\n".join(lines)
+    assert "terms by hand here" in text
+    assert "True  # cell types now: ['B cell', 'T cell']" in text

@@ -298,3 +298,20 @@ def test_count_of_a_window_counts_its_rows(instance):
     assert qs.limit(2).count() == 2  # before: 1 (it counted a one-row count(*))
     assert qs.limit(5).count() == 3 and qs.offset(2).count() == 1
     assert qs.order_by("-name").limit(2).offset(1).count() == 2
+
+
+def test_null_unique_values_never_make_two_records_one(instance):
+    """CellType's unique columns (ontology_id, abbr) may be NULL: two new terms without
+    them are two records (the batch used to take the second for the first)."""
+    instance.add_module("bio")
+    import lakecat.bio as bt
+
+    saved = lc.save([bt.CellType(name="T cell", synonyms="T-cell"),
+                     bt.CellType(name="B cell", synonyms="B lymphocyte"),
+                     bt.CellType(name="NK cell", ontology_id="CL:0000623"),
+                     bt.CellType(name="natural killer", ontology_id="CL:0000623")])  # fmt: skip
+    assert [r.name for r in saved] == ["T cell", "B cell", "NK cell", "NK cell"]
+    assert len({r.id for r in saved}) == 3
+    assert sorted(bt.CellType.filter().values_list("name", flat=True)) == [
+        "B cell", "NK cell", "T cell"]  # fmt: skip
+    assert bt.CellType.standardize(["B lymphocyte", "T-cell"]) == ["B cell", "T cell"]

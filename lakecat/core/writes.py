@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import operator
 import random
 import re
 import time
@@ -367,17 +366,19 @@ def _save_group(cls: type[Record], group: list[Record], instance: Instance) -> l
 
 
 def _split_batch_duplicates(cls: type[Record], new: list[Record]):
+    """Records of one batch that share a unique value with an earlier one (one unique
+    column at a time, as the database's unique indexes judge; NULL never collides)."""
     unique = cls._meta.unique_columns
     if not unique:
         return new, []
-    getter = operator.itemgetter(*unique)
     firsts: dict = {}
     keep, duplicates = [], []
     for record in new:
-        key = getter(record.__dict__)
-        first = firsts.get(key)
-        if first is None or key is None:
-            firsts[key] = record
+        keys = [(c, record.__dict__.get(c)) for c in unique]
+        keys = [k for k in keys if k[1] is not None]
+        first = next((firsts[k] for k in keys if k in firsts), None)
+        if first is None:
+            firsts.update(dict.fromkeys(keys, record))
             keep.append(record)
         else:
             duplicates.append((record, first))
