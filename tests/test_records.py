@@ -309,9 +309,10 @@ def test_null_unique_values_never_make_two_records_one(instance):
     saved = lc.save([bt.CellType(name="T cell", synonyms="T-cell"),
                      bt.CellType(name="B cell", synonyms="B lymphocyte"),
                      bt.CellType(name="NK cell", ontology_id="CL:0000623"),
-                     bt.CellType(name="natural killer", ontology_id="CL:0000623")])  # fmt: skip
-    assert [r.name for r in saved] == ["T cell", "B cell", "NK cell", "NK cell"]
-    assert len({r.id for r in saved}) == 3
+                     bt.CellType(name="natural killer", ontology_id="CL:0000623"),
+                     bt.CellType(name="T cell")])  # fmt: skip
+    assert [r.name for r in saved] == ["T cell", "B cell", "NK cell", "NK cell", "T cell"]
+    assert len({r.id for r in saved}) == 3 and saved[0].id == saved[-1].id
     assert sorted(bt.CellType.filter().values_list("name", flat=True)) == [
         "B cell", "NK cell", "T cell"]  # fmt: skip
     assert bt.CellType.standardize(["B lymphocyte", "T-cell"]) == ["B cell", "T cell"]

@@ -366,15 +366,15 @@ def _save_group(cls: type[Record], group: list[Record], instance: Instance) -> l
 
 
 def _split_batch_duplicates(cls: type[Record], new: list[Record]):
-    """Records of one batch that share a unique value with an earlier one (one unique
-    column at a time, as the database's unique indexes judge; NULL never collides)."""
-    unique = cls._meta.unique_columns
-    if not unique:
+    """Records of one batch that are the same record as an earlier one: they share a value
+    of one of their identity columns (one column at a time, as unique indexes judge; NULL
+    never collides; a bio term without an ontology id is identified by its name)."""
+    if not cls._meta.unique_columns:
         return new, []
     firsts: dict = {}
     keep, duplicates = [], []
     for record in new:
-        keys = [(c, record.__dict__.get(c)) for c in unique]
+        keys = [(c, record.__dict__.get(c)) for c in record._identity_columns()]
         keys = [k for k in keys if k[1] is not None]
         first = next((firsts[k] for k in keys if k in firsts), None)
         if first is None:
