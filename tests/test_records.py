@@ -312,7 +312,12 @@ def test_null_unique_values_never_make_two_records_one(instance):
                      bt.CellType(name="natural killer", ontology_id="CL:0000623"),
                      bt.CellType(name="T cell")])  # fmt: skip
     assert [r.name for r in saved] == ["T cell", "B cell", "NK cell", "NK cell", "T cell"]
-    assert len({r.id for r in saved}) == 3 and saved[0].id == saved[-1].id
+    ids = {r.id for r in saved}
+    assert len(ids) == 3 and saved[0].id == saved[-1].id
     assert sorted(bt.CellType.filter().values_list("name", flat=True)) == [
         "B cell", "NK cell", "T cell"]  # fmt: skip
     assert bt.CellType.standardize(["B lymphocyte", "T-cell"]) == ["B cell", "T cell"]
+    again = lc.save([bt.CellType(name="T cell"), bt.CellType(name="Treg"),  # a later batch
+                     bt.CellType(name="killer", ontology_id="CL:0000623")])  # fmt: skip
+    assert [r.id for r in again][::2] == [saved[0].id, saved[2].id] and again[1].id not in ids
+    assert bt.CellType.filter(name="T cell").count() == 1

@@ -386,12 +386,27 @@ def _split_batch_duplicates(cls: type[Record], new: list[Record]):
 
 
 def _adopt_existing(cls: type[Record], new: list[Record], instance: Instance) -> list[Record]:
-    """One join finds existing names (adopted) and case variants (warned about)."""
+    """Existing records are adopted, found by one join per identity field: the name (or
+    dedupe field) for most registries; a bio term by its ontology id, or by its name when
+    it has none (``_identity_columns``)."""
     name_field = cls._meta.name_field
     if name_field is None or name_field not in cls._meta.unique_columns:
         name_field = cls._meta.dedupe_field
-    if name_field is None:
-        return new
+    groups: dict[str, list[Record]] = defaultdict(list)
+    for record in new:
+        own = record._identity_columns()
+        field = own[0] if own and own != cls._meta.unique_columns else name_field
+        if field is not None:
+            groups[field].append(record)
+    kept = {id(r) for field, group in groups.items()
+            for r in _adopt_by(cls, group, field, instance)}  # fmt: skip
+    grouped = {id(r) for group in groups.values() for r in group}
+    return [r for r in new if id(r) in kept or id(r) not in grouped]
+
+
+def _adopt_by(cls: type[Record], new: list[Record], name_field: str, instance: Instance):
+    """One join finds existing values of ``name_field`` (adopted) and case variants
+    (warned about); returns the records still to insert."""
     import pyarrow as pa
 
     names = pa.table({"_v": [r.__dict__.get(name_field) for r in new]})
