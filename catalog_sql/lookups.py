@@ -7,7 +7,7 @@ the SQL depends only on ``variant(value)``, so compiled SQL can be cached by sha
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,7 +83,9 @@ def _in_build(col: exp.Expression, ph: list[exp.Expression]) -> exp.Expression:
 
 
 def _range_prepare(value: Any, column: Column) -> list[Any]:
-    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2:
+    unordered = isinstance(value, (Mapping, Set))  # a length, but no first and second
+    if isinstance(value, (str, bytes)) or unordered or not hasattr(value, "__len__") \
+            or len(value) != 2:  # fmt: skip
         raise ValidationError(
             f"Lookup '{column.name}__range' expects a pair (low, high), got {value!r}."
         )

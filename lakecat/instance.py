@@ -349,8 +349,7 @@ def _create(config: InstanceConfig, path: Path) -> Instance:
         Path(config.storage).mkdir(parents=True, exist_ok=True)
     backend = _make_backend(config, path, create=True)
     try:
-        _prepare(backend)
-        migrations.migrate(backend)
+        migrations.migrate(backend)  # prepares the back end first (Postgres: extensions)
     except BaseException:
         backend.close()
         raise
@@ -360,10 +359,6 @@ def _create(config: InstanceConfig, path: Path) -> Instance:
     instance = _activate(instance)
     logger.info("created instance %s (%s)", config.name, config.backend_name)
     return instance
-
-
-def _prepare(backend: Backend) -> None:
-    backend.prepare()
 
 
 def connect(instance: str | os.PathLike | None = None, *, read_only: bool = False) -> Instance:

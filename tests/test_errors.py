@@ -36,6 +36,8 @@ def test_wrong_value_types(instance):
         lc.ULabel.filter(name__in="abc").count()
     with pytest.raises(lc.ValidationError, match="pair"):
         lc.File.filter(size__range=(1,)).count()
+    with pytest.raises(lc.ValidationError, match="pair"):  # found by test_hostile: KeyError
+        lc.ULabel.filter(name__range={"": 0, "0": 0}).count()
     with pytest.raises(lc.ValidationError, match="regular expression"):
         lc.ULabel.filter(name__regex="(").count()
     with pytest.raises(ValueError):  # ValidationError is also a ValueError

@@ -275,8 +275,8 @@ class Backend(ABC):
         return None  # noqa: B027 - deliberately a no-op by default
 
     def prepare(self) -> None:
-        """Set up what the catalog needs before the first migration (Postgres: the
-        ``fuzzystrmatch`` extension search uses)."""
+        """Set up what migrations rely on; ``migrate`` calls it before applying any
+        (Postgres: the ``fuzzystrmatch`` and ``pg_trgm`` extensions)."""
         return None  # noqa: B027 - deliberately a no-op by default
 
     def session_setup(self) -> list[str]:

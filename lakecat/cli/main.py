@@ -556,40 +556,12 @@ def _parse_filter(text: str, cls=None) -> tuple[str, Any]:
     """
     from catalog_sql.errors import ValidationError
 
+    from .lookups import parse_lookup
+
     if "=" not in text:
         raise ValidationError(f"--filter needs KEY=VALUE, got {text!r}.")
     key, value = text.split("=", 1)
-    kind = _field_type(cls, key) if cls is not None else "str"
-    if key.endswith("__in"):
-        return key, [_typed(v, kind) for v in value.split(",")]
-    if key.endswith("__isnull"):
-        return key, _typed(value, "bool")
-    if key.endswith("__range"):
-        return key, [_typed(v, kind) for v in value.split(",", 1)]
-    return key, _typed(value, kind)
-
-
-def _field_type(cls, key: str) -> str:
-    from ..instance import current
-
-    return current().compiler.resolve(cls._meta.table, key).column.type
-
-
-def _typed(value: str, kind: str) -> Any:
-    from catalog_sql.errors import ValidationError
-
-    try:
-        if kind == "int":
-            return int(value)
-        if kind == "float":
-            return float(value)
-    except ValueError:
-        raise ValidationError(f"{value!r} is not a number.") from None
-    if kind == "bool":
-        if value.lower() not in ("1", "0", "true", "false", "yes", "no"):
-            raise ValidationError(f"{value!r} is not true/false.")
-        return value.lower() in ("1", "true", "yes")
-    return value
+    return parse_lookup(cls, key, value)
 
 
 def _register_data_commands() -> None:

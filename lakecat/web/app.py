@@ -235,16 +235,7 @@ def _dataset_page(request: Request, cls: type) -> Response:
 
 
 def _int_param(request: Request, name: str, low: int = 0, high: int = 2**62) -> int | None:
-    text = request.query_params.get(name)
-    if text in (None, ""):
-        return None
-    try:
-        value = int(text)
-    except ValueError:
-        raise ValidationError(f"{name} must be a whole number, got {text!r}.") from None
-    if not low <= value <= high:
-        raise ValidationError(f"{name} must be between {low} and {high}, got {value}.")
-    return value
+    return listings.whole_number(request.query_params.get(name), name, low, high, default=None)
 
 
 def _lineage_record(request: Request) -> Any:

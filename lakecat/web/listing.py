@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 from catalog_sql.errors import did_you_mean
 
+from ..cli.lookups import parse_lookup
 from ..cli.output import default_columns, related_labels
 from ..errors import FieldError, ValidationError
 from .format import Cell, cell, record_url
@@ -100,56 +101,21 @@ def parse_request(cls: type, params: Mapping[str, str]) -> Request:
         filters=filters,
         raw_filters=raw,
         sort=_sort(cls, params.get("_sort") or None),
-        offset=_number(params.get("_offset"), "_offset", 0, 2**62),
-        limit=_number(params.get("_limit"), "_limit", 1, MAX_PAGE, default=PAGE),
+        offset=whole_number(params.get("_offset"), "_offset", 0, 2**62),
+        limit=whole_number(params.get("_limit"), "_limit", 1, MAX_PAGE, default=PAGE),
         search=(params.get("_search") or "").strip(),
     )
 
 
-def parse_lookup(cls: type, key: str, value: str) -> tuple[str, Any]:
-    """``key=value`` with the value read as the type of the field the key names.
+def whole_number(
+    text: str | None, name: str, low: int, high: int, default: int | None = 0
+) -> int | None:
+    """The query-string option ``name`` as a whole number in ``[low, high]``; ``default``
+    when it is absent or empty.
 
-    Examples:
-        >>> from lakecat.registries import File
-        >>> parse_lookup(File, "size__gt", "10"), parse_lookup(File, "key__in", "a,b")
-        (('size__gt', 10), ('key__in', ['a', 'b']))
+    Raises:
+        ValidationError: not a whole number, or out of range (the message names ``name``).
     """
-    kind = _field_type(cls, key)
-    if key.endswith("__in"):
-        return key, [_typed(v, kind) for v in value.split(",")]
-    if key.endswith("__isnull"):
-        return key, _typed(value, "bool")
-    if key.endswith("__range"):
-        return key, [_typed(v, kind) for v in value.split(",", 1)]
-    return key, _typed(value, kind)
-
-
-def _field_type(cls: type, key: str) -> str:
-    from ..instance import current
-
-    return current().compiler.resolve(cls._meta.table, key).column.type
-
-
-def _typed(value: str, kind: str) -> Any:
-    """Examples:
-    >>> _typed("3", "int"), _typed("yes", "bool"), _typed("x", "str")
-    (3, True, 'x')
-    """
-    try:
-        if kind == "int":
-            return int(value)
-        if kind == "float":
-            return float(value)
-    except ValueError:
-        raise ValidationError(f"{value!r} is not a number.") from None
-    if kind == "bool":
-        if value.lower() not in ("1", "0", "true", "false", "yes", "no"):
-            raise ValidationError(f"{value!r} is not true/false.")
-        return value.lower() in ("1", "true", "yes")
-    return value
-
-
-def _number(text: str | None, name: str, low: int, high: int, default: int = 0) -> int:
     if text in (None, ""):
         return default
     try:
