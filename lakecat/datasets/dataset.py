@@ -147,7 +147,9 @@ class DatasetMixin:
         if data is None:
             return
         if isinstance(data, (list, tuple)):
-            state(self).files = _check_files(data)
+            from .collection import check_files
+
+            state(self).files = check_files(data)
             data_dict["format"] = "files"
         else:
             state(self).table = _to_arrow(data)
@@ -169,7 +171,7 @@ class DatasetMixin:
         if previous is not None:  # like Files: the data becomes the family's next version
             if getattr(previous, "id", None) is None:
                 raise ValidationError("is_new_version_of must be a saved Dataset.")
-            return previous.overwrite(state(self).table)
+            return previous.overwrite(_data_of(self))
         if not self.name:
             raise ValidationError("A Dataset needs a name: lc.Dataset(df, name='cell-qc').")
         if state(self).table is None and state(self).files is None:
@@ -181,12 +183,16 @@ class DatasetMixin:
         if existing is None:
             _refresh_view(self)  # a convenience: after the commit, never inside it
             return self
+        files = state(self).files
+        if files is not None and existing.format == "files" and _same_files(existing, files):
+            return existing  # the same files under the same name: that version
         if mode == "error":
+            what = "ds.add_files(f)" if files is not None else "ds.append(df) / ds.overwrite(df)"
             raise DatasetExistsError(
                 f"A dataset named {self.name!r} exists (version {existing.version}). "
-                f"Use ds.append(df) / ds.overwrite(df), or save(mode='append'|'overwrite')."
+                f"Use {what}, or save(mode='append'|'overwrite') for a new version."
             )
-        data = state(self).table
+        data = _data_of(self)
         return existing.overwrite(data) if mode == "overwrite" else existing.append(data)
 
     def _create_in_turn(self):
@@ -210,7 +216,10 @@ class DatasetMixin:
         data["storage_id"] = instance.storage_id
         files = state(self).files
         if files is not None:
-            data.update(version="0", delta_version=0, operation="FILES", n_rows=None)
+            from .collection import count_rows, files_hash
+
+            data.update(version="0", delta_version=0, operation="FILES", n_rows=count_rows(files),
+                        hash=files_hash(files))  # fmt: skip
             super().save()
             self.files.add(*files)
             return self
@@ -243,12 +252,85 @@ class DatasetMixin:
         return self._new_version(data, "overwrite", "overwrite")
 
     def _new_version(self, data: Any, mode: str, schema_mode: str | None):
-        if self.format == "files":
-            raise ValidationError("A dataset of files is versioned by saving a new file list.")
+        if self.format == "files" or isinstance(data, (list, tuple)):
+            if self.format != "files" or not isinstance(data, (list, tuple)):
+                raise ValidationError(
+                    f"Dataset {self.name!r} is a {self.format} "
+                    f"{'dataset of files' if self.format == 'files' else 'table'}: give "
+                    f"{'a list of Files' if self.format == 'files' else 'rows (a DataFrame)'}."
+                )
+            from .collection import check_files
+
+            files = check_files(data)
+            if mode == "overwrite":
+                return self._files_version(lambda old: files, "OVERWRITE")
+            return self.add_files(*files)
         table = _to_arrow(data)
         record = retrying(lambda: self._version_in_turn(table, mode, schema_mode))
         _refresh_view(record)  # the view is pinned to the registered version
         return record
+
+    def add_files(self, *files: Any):
+        """A new version holding the latest version's files and ``files``; returns it
+        (or the latest version itself when every file is in it already)."""
+        from .collection import check_files
+
+        new = check_files(list(files))
+
+        def added(old: list) -> list:
+            have = {f.id for f in old}
+            return old + [f for f in new if f.id not in have]
+
+        return self._files_version(added, "ADD_FILES")
+
+    def remove_files(self, *files: Any):
+        """A new version without ``files``; returns it."""
+        gone = {getattr(f, "id", None) for f in files}
+
+        def removed(old: list) -> list:
+            missing = gone - {f.id for f in old}
+            if missing or not gone:
+                raise ValidationError(
+                    f"remove_files: {len(missing) or 'no'} of the given files "
+                    f"{'are' if missing else 'were given; pass Files that are'} in the latest "
+                    f"version of {self.name!r}."
+                )
+            kept = [f for f in old if f.id not in gone]
+            if not kept:
+                raise ValidationError(
+                    f"remove_files would leave {self.name!r} without files; delete the dataset "
+                    f"instead (ds.delete())."
+                )
+            return kept
+
+        return self._files_version(removed, "REMOVE_FILES")
+
+    def _files_version(self, change, operation: str):
+        if self.format != "files":
+            raise ValidationError(f"Dataset {self.name!r} is a table, not a dataset of files.")
+        record = retrying(lambda: self._files_version_in_turn(change, operation))
+        _refresh_view(record)
+        return record
+
+    def _files_version_in_turn(self, change, operation: str):
+        """Read the latest version's files, change them and register the result."""
+        from ..core.versions import claim_latest
+        from ..instance import current
+        from .collection import check_files, count_rows, files_hash, members
+
+        with _turn(type(self)):
+            latest = self._latest_record()
+            old = members(latest)
+            files = check_files(change(old))
+            if {f.id for f in files} == {f.id for f in old}:
+                return latest
+            claim_latest(latest, current())
+            record = latest._register_version(
+                n_rows=count_rows(files), operation=operation,
+                written=latest.delta_version + 1, hash=files_hash(files),
+            )  # fmt: skip
+            record.files.add(*files)
+            return record
 
     def _version_in_turn(self, table: Any, mode: str, schema_mode: str | None):
         """Read the latest version, write the table and register it in one turn."""
@@ -324,8 +406,11 @@ class DatasetMixin:
             written = tables.write(self._url(), table, self.format,
                                    version=self.delta_version + 1, mode=mode,
                                    schema_mode=schema_mode, options=self._options())  # fmt: skip
+        appended = mode == "append" and self.n_rows is not None
+        n_rows = self.n_rows + table.num_rows if appended else table.num_rows
         try:
-            record = self._register_version(table, mode, written)
+            record = self._register_version(n_rows=n_rows, operation=mode.upper(),
+                                            written=written)  # fmt: skip
             if mode == "append" and schema_mode != "merge":
                 final_schema = current_schema  # appends keep the table's schema
             elif mode == "overwrite":
@@ -340,16 +425,15 @@ class DatasetMixin:
             raise
         return record
 
-    def _register_version(self, table: Any, mode: str, written: int):
+    def _register_version(self, *, n_rows: int | None, operation: str, written: int, **extra):
+        """Save the record of the version after this (latest) one."""
         from ..lineage.tracking import stamp_output
 
         record = type(self)(name=self.name, description=self.description, meta=self.meta)
-        appended = mode == "append" and self.n_rows is not None
         record.__dict__.update(
             format=self.format, key=self.key, storage_id=self.storage_id,
-            delta_version=written, version=str(written),
-            n_rows=self.n_rows + table.num_rows if appended else table.num_rows,
-            operation=mode.upper(), uid=None,
+            delta_version=written, version=str(written), n_rows=n_rows,
+            operation=operation, uid=None, **extra,
         )  # fmt: skip
         state(record).previous = self
         stamp_output(record)
@@ -508,11 +592,10 @@ class DatasetMixin:
 
         return current().storage_root.options
 
-    def _sources(self, version: int | None):
-        """(record of that version, reader kind, what to read): a record reads its own
-        version unless another is named (``Dataset.latest(name)`` gives the newest)."""
+    def _version_read(self, version: int | None):
+        """The record of ``version`` (its own unless another is named; ``Dataset.latest``
+        gives the newest), recorded as an input of the current run."""
         from ..lineage.tracking import record_input
-        from . import tables
 
         if self.id is None:
             raise ValidationError("Save the Dataset before reading it.")
@@ -521,8 +604,17 @@ class DatasetMixin:
         own = version is None or version == self.delta_version
         record = self if own else self._record_for(version)
         record_input(record)
+        return record
+
+    def _sources(self, version: int | None):
+        """(record of that version, reader kind, what to read) for the table readers."""
+        from . import tables
+        from .collection import TABLE, require_kind
+
+        record = self._version_read(version)
         if record.format == "files":
-            return record, "files", [f.path for f in record.files.order_by("id").list()]
+            files = require_kind(record, TABLE, "Reading as a table (to_arrow, query, backed)")
+            return record, "files", [f.path for f in files]
         where = tables.location(record._url(), record.format, record.delta_version)
         return record, record.format, where
 
@@ -534,9 +626,59 @@ class DatasetMixin:
         with storage_errors(f"reading dataset {self.name!r}"):
             return tables.read(where, kind, record.delta_version, self._options())
 
-    def load(self, version: int | None = None):
-        """The table (at ``version``, default latest) as a pandas DataFrame."""
+    def load(self, version: int | None = None, *, join: str | None = None,
+             label: str | None = None):  # fmt: skip
+        """The data (at ``version``, default this record's) in memory: a table as a pandas
+        DataFrame; a dataset of AnnData files as one AnnData concatenated along obs
+        (``join="inner"`` keeps the common var names, ``"outer"`` all; ``label="file"``
+        adds an obs column with each file's uid); TileDB files as a list of arrays."""
+        if self.format == "files":
+            from . import collection
+
+            record = self._version_read(version)
+            if collection.collection_kind(record) != collection.TABLE:
+                with storage_errors(f"loading dataset {self.name!r}"):
+                    return collection.load(record, join, label)
+        if join is not None or label is not None:
+            raise ValidationError("join= and label= apply to datasets of AnnData files.")
         return self.to_arrow(version).to_pandas()
+
+    def stage(self, version: int | None = None) -> list:
+        """Local paths of every file of a dataset of files, verified against their hashes
+        (remote files are copied into the cache once, with a progress bar)."""
+        from . import collection
+
+        record = self._version_read(version)
+        if record.format != "files":
+            raise ValidationError(
+                f"stage() copies the files of a dataset of files; {self.name!r} is a "
+                f"{record.format} table, read in place (load, query, backed)."
+            )
+        with storage_errors(f"staging dataset {self.name!r}"):
+            return collection.stage(record)
+
+    def mapped(self, obs_keys: Any = None, *, join: str | None = "inner",
+               layer: str | None = None, dtype: str = "float32",
+               version: int | None = None):  # fmt: skip
+        """The observations of a dataset of AnnData files as one map-style dataset, read
+        from the files (staged, verified) without loading them.
+
+        ``len(m)``, ``m[i]`` → ``{"X": row, key: code, "_file": k}``, ``m.__getitems__``
+        for a PyTorch DataLoader, ``m.batch(indices)`` for stacked arrays,
+        ``m.encoders[key]`` (label → code, the same across files) and ``m.weights(by=)``.
+        See :mod:`lakecat.datasets.mapped`.
+        """
+        from . import collection
+
+        record = self._version_read(version)
+        if record.format != "files":
+            raise ValidationError(
+                f"mapped() streams a dataset of AnnData files; {self.name!r} is a "
+                f"{record.format} table (use backed() or query())."
+            )
+        with storage_errors(f"opening dataset {self.name!r}"):
+            return collection.mapped(record, obs_keys=obs_keys, join=join, layer=layer,
+                                     dtype=dtype)  # fmt: skip
 
     def to_polars(self, version: int | None = None):
         """The table as a polars DataFrame."""
@@ -581,23 +723,19 @@ def statements_select(backend, dataset_id: int):
                                       [dataset_id])  # fmt: skip
 
 
-def _check_files(files) -> list:
-    from ..core.catalog import registry_class
+def _data_of(record) -> Any:
+    """What a new Dataset record was given: its table or its list of Files."""
+    files = state(record).files
+    return files if files is not None else state(record).table
 
-    File = registry_class("File")
 
-    out = []
-    for f in files:
-        if not isinstance(f, File) or f.id is None:
-            raise ValidationError("A dataset of files takes saved File records.")
-        if (f.suffix or "") != ".parquet":
-            raise ValidationError(
-                f"File {f.uid} is {f.suffix or 'suffix-less'}; use parquet Files."
-            )
-        out.append(f)
-    if not out:
-        raise ValidationError("A dataset of files needs at least one File.")
-    return out
+def _same_files(existing, files: list) -> bool:
+    """Whether the latest version ``existing`` holds exactly ``files``."""
+    from .collection import files_hash, members
+
+    return existing.hash == files_hash(files) and {f.id for f in members(existing)} == {
+        f.id for f in files
+    }
 
 
 def retrying(write):
@@ -647,6 +785,11 @@ def _refresh_view(record) -> None:
     instance = current()
     if "catalog_views" not in instance.backend.capabilities:
         return
+    if record.format == "files":
+        from .collection import TABLE, collection_kind
+
+        if collection_kind(record) != TABLE:
+            return  # AnnData / TileDB files have no SQL view
     _, kind, where = record._sources(None)
     version = record.delta_version if kind == "delta" else None
     name = _view_for(record)
