@@ -217,7 +217,7 @@ class Mapped:
                 return None
             array = np.memmap(path, dtype=dataset.dtype, mode="r", offset=offset,
                               shape=dataset.shape)  # fmt: skip
-            return cls(array, None, None)
+            return cls(array.view(np.ndarray), None, None)  # a plain view: no subclass cost
         if len(dataset.shape) != 1:
             return None
         chunk = dataset.chunks[0]
@@ -234,13 +234,16 @@ class Mapped:
         array = np.memmap(path, dtype=dataset.dtype, mode="r", shape=(size,))
         if offsets.max() + chunk > size:
             return None
-        return cls(array, chunk, offsets)
+        return cls(array.view(np.ndarray), chunk, offsets)
 
     def take(self, where: Any) -> Any:
         """Elements at positions ``where`` (of a 1-d dataset)."""
+        import numpy as np
+
         if self.chunk is None:
             return self.array[where]
-        return self.array[self.chunk_starts[where // self.chunk] + where % self.chunk]
+        chunk, within = np.divmod(where, self.chunk)
+        return self.array[self.chunk_starts[chunk] + within]
 
     def __getitem__(self, key: Any) -> Any:
         if self.chunk is None:

@@ -192,6 +192,10 @@ def test_mapped_with_a_torch_dataloader(instance, atlas):
     paths, _ = atlas
     ds = lc.Dataset(_files(paths), name="atlas").save()
     m = ds.mapped(obs_keys=["cell_type"])
+    ordered = torch.utils.data.DataLoader(m, batch_size=32, num_workers=2)
+    first = next(iter(ordered))
+    np.testing.assert_array_equal(first["X"].numpy(), m.batch(range(32))["X"])
+    assert first["cell_type"].tolist() == m.batch(range(32))["cell_type"].tolist()
     loader = torch.utils.data.DataLoader(m, batch_size=32, shuffle=True, num_workers=2)
     seen = 0
     for batch in loader:

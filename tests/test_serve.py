@@ -562,3 +562,13 @@ def test_a_select_only_role_sees_a_read_only_site(instance, tmp_path, monkeypatc
         lc.disconnect()
     finally:
         _psql(f"DROP OWNED BY {role}; DROP ROLE {role};")
+
+
+def test_a_dataset_of_anndata_files_has_a_page(client, demo):
+    if demo.adata is None:
+        pytest.skip("needs anndata")
+    atlas = lc.Dataset([demo.adata], name="atlas").save()
+    response = client.get(f"/r/dataset/{atlas.uid}")
+    assert response.status_code == 200
+    assert "A dataset of AnnData files" in _text(response) and demo.adata.uid in response.text
+    assert 'id="sql-form"' not in response.text

@@ -54,6 +54,41 @@ def _demo_dataset(lc, echo) -> None:
     echo(f"# Delta table at {ds.path}; in the DuckDB shell: SELECT * FROM ds_cell_qc\n")
 
 
+def _demo_collection(lc, echo) -> None:
+    """A dataset of AnnData files: versions by files, load(join=), mapped() for learning."""
+    try:
+        import anndata as ad
+        import numpy as np
+        import pandas as pd
+        import scipy.sparse as sp
+    except ImportError:
+        echo("# datasets of AnnData files and mapped(): pip install 'lakecat[anndata]'\n")
+        return
+    rng = np.random.default_rng(0)
+    files = []
+    for k, (labels, n_genes) in enumerate([(["T cell", "B cell"], 40), (["B cell", "NK cell"], 36),
+                                           (["T cell", "monocyte"], 38)]):  # fmt: skip
+        genes = [f"GENE{i}" for i in rng.permutation(44)[:n_genes]]
+        obs = pd.DataFrame({"cell_type": pd.Categorical(rng.choice(labels, 200))},
+                           index=[f"part{k}-{i}" for i in range(200)])  # fmt: skip
+        X = sp.random(200, n_genes, density=0.2, format="csr", dtype=np.float32, random_state=k)
+        adata = ad.AnnData(X=X, obs=obs, var=pd.DataFrame(index=genes))
+        files.append(lc.File(adata, key=f"atlas/part{k}.h5ad").save())
+    ds = lc.Dataset(files[:2], name="pbmc-atlas").save()
+    ds = ds.add_files(files[2])
+    echo(">>> ds = lc.Dataset([f0, f1], name='pbmc-atlas').save(); ds = ds.add_files(f2)")
+    echo(ds.versions()[["version", "rows", "operation", "is_latest"]].to_string(index=False))
+    echo(f">>> ds.load(join='inner').shape  # one AnnData, the common genes\n"
+         f"{ds.load(join='inner').shape}")  # fmt: skip
+    m = ds.mapped(obs_keys=["cell_type"], join="inner")
+    row = m[345]
+    echo(f">>> m = ds.mapped(obs_keys=['cell_type']); len(m), m[345]['X'].shape, "
+         f"m[345]['cell_type']\n{len(m)} {row['X'].shape} {int(row['cell_type'])}")  # fmt: skip
+    echo(f">>> m.encoders['cell_type']\n{m.encoders['cell_type']}")
+    echo("# m works with a PyTorch DataLoader (read from the files, opened per worker):\n"
+         "#   DataLoader(m, batch_size=256, shuffle=True, num_workers=4)\n")  # fmt: skip
+
+
 def _demo_lineage(lc, file, root, echo) -> None:
     """A tracked function consumes the file and writes a report; show the lineage."""
 
@@ -164,6 +199,7 @@ def run_demo(path: str = "./lakecat-demo", *, echo: Callable[[str], None] = prin
     run = lc.Run(transform=transform, status="completed", params={"threshold": 0.5}).save()
     file = _demo_files(lc, run, echo)
     _demo_dataset(lc, echo)
+    _demo_collection(lc, echo)
     _demo_lineage(lc, file, root, echo)
     file.ulabels.add(labels[2], labels[4])
     echo("# linked the File to a Run of 'demo pipeline' and labelled it 'T cell', 'CD8+ T cell'\n")

@@ -282,9 +282,11 @@ class MappedDataset:
         elif len(rows) == len(local):  # no index asked twice: scatter straight into out
             row, col, value = data
             target = self._maps[k][col]
-            keep = target >= 0
+            if not all_src:  # columns the join dropped
+                keep = target >= 0
+                row, target, value = row[keep], target[keep], value[keep]
             order = at[np.argsort(local, kind="stable")]
-            out[order[row[keep]], target[keep]] = value[keep]
+            out.reshape(-1)[order[row] * out.shape[1] + target] = value
         else:
             row, col, value = data
             target = self._maps[k][col]

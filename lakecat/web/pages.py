@@ -341,14 +341,31 @@ def dataset_tables(ds: Any, version: int, sql: str) -> dict[str, Any]:
     """A Dataset's table, read where it lies: schema, first rows, the SQL box's answer."""
     from .format import frame_rows
 
+    kind = _collection_kind(ds, version)
+    if kind is not None:
+        return {"tabular": False, "query": QueryResult(sql=""),
+                "note": f"A dataset of {kind} files (listed below): read it from Python with "
+                        f"ds.load(join='inner'), ds.mapped(obs_keys=[...]) or ds.stage()."}  # fmt: skip
     first = ds.query(f"SELECT * FROM self LIMIT {FIRST_ROWS}", version=version)
     schema = ds.query("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM self)",
                       version=version)  # fmt: skip
     return {
+        "tabular": True,
         "schema": frame_rows(schema)[1],
         "first": frame_rows(first),
         "query": run_query(ds, sql, version) if sql else QueryResult(sql=DEFAULT_SQL),
     }
+
+
+def _collection_kind(ds: Any, version: int) -> str | None:
+    """The kind of a dataset of files that is not a table (AnnData, TileDB), else None."""
+    from ..datasets.collection import TABLE, collection_kind
+
+    if ds.format != "files":
+        return None
+    record = ds if version == ds.delta_version else ds._record_for(version)
+    kind = collection_kind(record)
+    return None if kind == TABLE else kind
 
 
 def dataset_versions(ds: Any, shown: int) -> list[dict[str, Any]]:
