@@ -136,6 +136,11 @@ def remove(name: str, *, instance: Any = None) -> None:
             f"There is no Postgres role {name!r}. `lakecat collaborator list` shows who has "
             f"access to this instance."
         )
+    if name == owner:
+        raise ForeignRoleError(
+            f"Role {name!r} owns schema {schema!r}: it is the instance's owner, not a "
+            f"collaborator, and lakecat never drops it."
+        )
     if found["comment"] != roles.mark(schema):
         raise ForeignRoleError(
             f"Role {name!r} was not created by lakecat for schema {schema!r}, so lakecat "

@@ -122,7 +122,9 @@ def _state(inst) -> tuple[dict[str, int], list[tuple[str, int]]]:
 def test_read_role_filters_and_loads_but_cannot_save(lab):
     reader = lc.collaborators.add(f"{PREFIX}reader", role="read")
     assert reader.password and reader.password in reader.url
+    settings = (lab.path / "instance.json").read_text()
     _as(lab, reader.url)
+    assert (lab.path / "instance.json").read_text() == settings  # the URL is not written down
     assert lc.ULabel.filter(name__startswith="T").one().name == "T cell"
     assert lc.File.get(key="tables/a.parquet").load()["a"].tolist() == [1, 2, 3]
     assert lc.Dataset.latest("qc").load()["a"].tolist() == [1, 2]
@@ -189,6 +191,8 @@ def test_list_shows_levels_and_remove_drops_the_role(bare):
     assert foreign in _roles()  # left alone
     with pytest.raises(lc.RoleNotFoundError):
         lc.collaborators.remove(f"{PREFIX}write")
+    with pytest.raises(lc.ForeignRoleError, match="owner"):
+        lc.collaborators.remove(f"{PREFIX}owner")
 
 
 def test_a_removed_role_cannot_connect(bare):
@@ -254,6 +258,8 @@ def test_a_createrole_user_who_does_not_own_the_schema_is_refused(bare):
 
 def test_embedded_instances_have_no_roles(tmp_path):
     lc.init(storage=str(tmp_path / "embedded"))
+    with pytest.raises(lc.InstanceError, match="embedded DuckDB catalog"):
+        lc.connect(tmp_path / "embedded", db="postgresql://alice:pw@localhost/lab")
     for call in (lambda: lc.collaborators.add("alice"), lc.collaborators.list,
                  lambda: lc.collaborators.remove("alice")):  # fmt: skip
         with pytest.raises(lc.RolesUnsupportedError, match=r"read_only=True"):
