@@ -65,8 +65,10 @@ WORKLOADS = {
     "contention-pg": Workload("bench_contention.py", ("--procs", "16", "--saves", "1000"),
                               ("--procs", "2", "--saves", "40"), ("--pg", "{pg}"),
                               what="16 writers x 1,000 saves on Postgres (needs --pg)"),
+    "roles": Workload("bench_roles.py", (), ("--rows", "3000", "--repeat", "10", "--rounds", "1"),
+                      ("--pg", "{pg}"), what="read-role queries vs the owner's (needs --pg)"),
 }  # fmt: skip
-POSTGRES_ONLY = {"contention-pg"}
+POSTGRES_ONLY = {"contention-pg", "roles"}
 
 
 def arguments(name: str, quick: bool, pg: str) -> list[str] | None:

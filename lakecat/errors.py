@@ -86,14 +86,43 @@ class ServeError(LakecatError, OSError):
     """``lakecat serve`` cannot listen where it was asked (port taken, unknown host)."""
 
 
+class CollaboratorError(LakecatError, RuntimeError):
+    """A collaborator (a Postgres role with privileges on the catalog schema) cannot be
+    added, listed or removed; the subclasses say why."""
+
+
+class RolesUnsupportedError(CollaboratorError):
+    """The instance's catalog is an embedded DuckDB file, which has no roles: file-system
+    and bucket permissions decide who reads or writes it."""
+
+
+class RoleExistsError(CollaboratorError):
+    """``collaborator add`` names a Postgres role that exists already."""
+
+
+class RoleNotFoundError(CollaboratorError, NotFoundError):
+    """``collaborator remove`` names a role that does not exist."""
+
+
+class ForeignRoleError(CollaboratorError, PermissionError):
+    """The role was not created by lakecat for this instance, so lakecat leaves it alone."""
+
+
+class RolePrivilegeError(CollaboratorError, PermissionError):
+    """The connected Postgres role may not create roles (no ``CREATEROLE``) or does not own
+    the catalog schema; the message says what an administrator must grant."""
+
+
 __all__ = [
     "CatalogError",
     "CatalogLockedError",
+    "CollaboratorError",
     "ConflictError",
     "DatasetExistsError",
     "DiskFullError",
     "DuplicateError",
     "FieldError",
+    "ForeignRoleError",
     "InstanceError",
     "IntegrityError",
     "InvalidKeyError",
@@ -104,6 +133,10 @@ __all__ = [
     "ReadOnlyQueryError",
     "SchemaMismatchError",
     "ReadOnlyError",
+    "RoleExistsError",
+    "RoleNotFoundError",
+    "RolePrivilegeError",
+    "RolesUnsupportedError",
     "SchemaVersionError",
     "ServeError",
     "SourceError",

@@ -11,13 +11,14 @@ import logging
 import os
 import re
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from catalog_sql import migrations
 from catalog_sql.backends import Backend
+from catalog_sql.backends.base import redact
 from catalog_sql.compiler import Compiler
 from catalog_sql.errors import CatalogError, InstanceError, SchemaVersionError
 
@@ -361,7 +362,12 @@ def _create(config: InstanceConfig, path: Path) -> Instance:
     return instance
 
 
-def connect(instance: str | os.PathLike | None = None, *, read_only: bool = False) -> Instance:
+def connect(
+    instance: str | os.PathLike | None = None,
+    *,
+    read_only: bool = False,
+    db: str | None = None,
+) -> Instance:
     """Open an existing instance (path, name, or the remembered current one).
 
     Args:
@@ -369,6 +375,9 @@ def connect(instance: str | os.PathLike | None = None, *, read_only: bool = Fals
         read_only: open the embedded catalog read-only (no lock files, nothing written).
             An instance whose catalog file or folder this process cannot write is opened
             read-only anyway. Writes then raise :class:`ReadOnlyError`.
+        db: a Postgres instance only: the ``postgresql://`` URL to connect with instead
+            of the one in its settings — a collaborator's own role (``lakecat
+            collaborator add``). Used for this process only, never written down.
 
     Examples:
         >>> import lakecat as lc, tempfile
@@ -379,8 +388,11 @@ def connect(instance: str | os.PathLike | None = None, *, read_only: bool = Fals
     """
     path = _locate(instance)
     config = _read_config(path)
+    if db is not None:
+        config = _with_db(config, db)
     old = _CURRENT[0]
-    if old is not None and old.path == path and (old.backend.read_only or not read_only):
+    same = old is not None and old.path == path and old.config.db == config.db
+    if same and (old.backend.read_only or not read_only):
         return old
     backend = _make_backend(config, path, create=False, read_only=read_only or None)
     instance = Instance(config, path, backend)
@@ -391,6 +403,18 @@ def connect(instance: str | os.PathLike | None = None, *, read_only: bool = Fals
         backend.close()
         raise
     return _activate(instance)
+
+
+def _with_db(config: InstanceConfig, db: str) -> InstanceConfig:
+    """``config`` reached through another Postgres URL (same database and schema)."""
+    if config.db is None:
+        raise InstanceError(
+            f"Instance {config.name!r} has an embedded DuckDB catalog, so there is no "
+            f"database URL to replace: connect without db= (read_only=True to only read)."
+        )
+    if not db.startswith(("postgresql://", "postgres://")):
+        raise InstanceError(f"db must be a postgresql:// URL, got {redact(db)!r}.")
+    return replace(config, db=db)
 
 
 def _aliases() -> dict[str, str]:

@@ -78,9 +78,15 @@ def translate(err: Exception) -> Exception:
             f"The catalog could not write: the disk is full. Free space and retry; nothing "
             f"of this write was saved. ({text})"
         )
-    if "read-only mode" in text or "permission denied" in text:
+    if "read-only mode" in text:
         return ReadOnlyError(
             f"The catalog is read-only for this process, and this operation writes: {text}"
+        )
+    if "permission denied" in text:
+        return ReadOnlyError(
+            f"The database role this process connects with is not allowed to do this "
+            f"({text}). A read-only role (a 'read' collaborator) "
+            f"can only read: the instance's owner grants more (lakecat collaborator add)."
         )
     if "NOT NULL constraint" in text or "null value in column" in text:
         return IntegrityError(f"A required field is missing: {text}")

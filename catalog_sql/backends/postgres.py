@@ -29,7 +29,8 @@ class PostgresBackend(Backend):
     """A catalog whose tables live in one schema of a PostgreSQL database."""
 
     name = "postgres"
-    capabilities = frozenset({"partial_indexes", "advisory_locks", "pattern_indexes"})
+    #: ``roles``: collaborators are Postgres roles with GRANTs on the schema.
+    capabilities = frozenset({"partial_indexes", "advisory_locks", "pattern_indexes", "roles"})
 
     def __init__(self, url: str, *, schema: str = "public") -> None:
         super().__init__()

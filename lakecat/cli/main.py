@@ -565,10 +565,12 @@ def _parse_filter(text: str, cls=None) -> tuple[str, Any]:
 
 
 def _register_data_commands() -> None:
+    from .collaborators import collaborator
     from .data import dataset, sql
 
     cli.add_command(dataset)
     cli.add_command(sql)
+    cli.add_command(collaborator)
 
 
 _register_data_commands()
