@@ -188,7 +188,7 @@ def main() -> None:
         f"| `mapped()` construction, plan cached | {t_again * 1e3:.0f} ms | | | ≤ 1 s |",
         f"| `ds.stage()` in a new process (verifies {megabytes:.0f} MB by hash) | "
         f"{t_stage * 1e3:.0f} ms | | | |",
-        f"| `ds.load(join=\"inner\")` ({expected.n_obs:,} x {expected.n_vars:,}) | "
+        f'| `ds.load(join="inner")` ({expected.n_obs:,} x {expected.n_vars:,}) | '
         f"{t_load:.2f} s | `anndata.concat(read_h5ad…)` {t_concat:.2f} s | "
         f"{t_load / t_concat:.2f}x | ≤ 1.2x |",
     ]

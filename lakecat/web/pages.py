@@ -343,9 +343,9 @@ def dataset_tables(ds: Any, version: int, sql: str) -> dict[str, Any]:
 
     kind = _collection_kind(ds, version)
     if kind is not None:
-        return {"tabular": False, "query": QueryResult(sql=""),
-                "note": f"A dataset of {kind} files (listed below): read it from Python with "
-                        f"ds.load(join='inner'), ds.mapped(obs_keys=[...]) or ds.stage()."}  # fmt: skip
+        note = (f"A dataset of {kind} files (listed below): read it from Python with "
+                f"ds.load(join='inner'), ds.mapped(obs_keys=[...]) or ds.stage().")  # fmt: skip
+        return {"tabular": False, "query": QueryResult(sql=""), "note": note}
     first = ds.query(f"SELECT * FROM self LIMIT {FIRST_ROWS}", version=version)
     schema = ds.query("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM self)",
                       version=version)  # fmt: skip
