@@ -144,6 +144,17 @@ class RowReader:
             return "dense", node[int(rows[0])][None, :]
         return "dense", node.oindex[rows] if not self.is_h5 else node[rows]
 
+    def read_row(self, i: int, layer: str | None) -> tuple[str, Any]:
+        """One observation: ``("dense", values)`` or ``("sparse", (columns, values))``."""
+        opened = self._opened.get(layer)
+        if opened is None:
+            opened = self._opened[layer] = self._open_matrix(layer)
+        if opened[0] == "dense":
+            return "dense", opened[1][i]
+        _, indptr, indices, data = opened
+        a, b = int(indptr[i]), int(indptr[i + 1])
+        return "sparse", (indices[a:b], data[a:b])
+
     def _open_matrix(self, layer: str | None) -> tuple:
         """What reading rows needs, looked up once (attribute and group lookups are slow
         in h5py): ("dense", array) or ("sparse", indptr, indices, data). Uncompressed HDF5

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from bisect import bisect_right
 from pathlib import Path
 from typing import Any
 
@@ -213,6 +214,7 @@ class MappedDataset:
         self.layer = layer
         self.dtype = np.dtype(dtype)
         self.offsets = np.concatenate([[0], np.cumsum(plan.n_obs)]).astype(np.int64)
+        self._starts = self.offsets.tolist()  # for bisect: a single row needs no numpy call
         width = len(plan.var_names)
         per_file = list(zip(plan.columns, plan.widths))
         self._maps = [_column_map(src, dest, n) for (src, dest), n in per_file]
@@ -225,8 +227,39 @@ class MappedDataset:
         return int(self.offsets[-1])
 
     def __getitem__(self, index: int) -> dict[str, Any]:
-        batch = self.batch([index])
-        return {key: value[0] for key, value in batch.items()}
+        import numpy as np
+
+        n = len(self)
+        if not isinstance(index, (int, np.integer)) or isinstance(index, bool):
+            raise TypeError(f"an observation index is an integer, got {type(index).__name__}")
+        if not -n <= index < n:
+            raise IndexError(f"index {index} is out of range for {n} observations")
+        i = int(index) % n
+        k = bisect_right(self._starts, i) - 1
+        local = i - self._starts[k]
+        kind, data = self._reader(k).read_row(local, self.layer)
+        src, dest = self.plan.columns[k]
+        all_src, all_dest = self._whole[k]
+        out = np.zeros(len(self.plan.var_names), dtype=self.dtype)
+        if kind == "dense":
+            values = data if all_src else data[src]
+            if all_dest:
+                out[:] = values
+            else:
+                out[dest] = values
+        else:
+            cols, values = data
+            target = self._maps[k][cols]
+            if not all_src:
+                keep = target >= 0
+                target, values = target[keep], values[keep]
+            out[target] = values
+        result: dict[str, Any] = {"X": out}
+        for key in self.obs_keys:
+            source = self.plan.codes.get(key) or self.plan.values[key]
+            result[key] = source[k][local]
+        result["_file"] = k
+        return result
 
     def __getitems__(self, indices) -> list[dict[str, Any]]:
         """Rows ``indices`` as a list of dicts (what a PyTorch DataLoader collates)."""
