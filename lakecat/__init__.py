@@ -20,6 +20,10 @@ _EXPORTS = {
     "init": "instance",
     "connect": "instance",
     "disconnect": "instance",
+    "using": "mesh",
+    "sql": "mesh",
+    "attach": "mesh",
+    "TransferConflictError": "core.transfer",
     "save": "core.writes",
     "Q": "_q",
     "Record": "core.record",
@@ -99,6 +103,7 @@ if TYPE_CHECKING:  # what IDEs and type checkers see; at run time names load laz
         TextField,
     )
     from .core.record import Record
+    from .core.transfer import TransferConflictError
     from .core.writes import save
     from .curation import Curator
     from .errors import (
@@ -135,6 +140,7 @@ if TYPE_CHECKING:  # what IDEs and type checkers see; at run time names load laz
     )
     from .instance import connect, disconnect, init
     from .lineage.tracking import finish, track, tracked
+    from .mesh import attach, sql, using
     from .registries import (
         Dataset,
         Feature,

@@ -11,6 +11,9 @@ import logging
 import os
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -84,6 +87,8 @@ class Instance:
         self._storage_root = None
         #: Schema modules this instance uses besides core (import path → SchemaModule).
         self.modules: dict[str, Any] = {}
+        #: Opened to be read beside the current instance (``lc.using``): never written.
+        self.foreign = False
         self._module_tables: set[str] = set()
 
     @property
@@ -179,6 +184,17 @@ class Instance:
                 f"lc.connect().add_module({short!r}))."
             )
 
+    def require_writable(self) -> None:
+        """Refuse a write to an instance that is only read here (``lc.using``)."""
+        if self.foreign:
+            from catalog_sql.errors import ReadOnlyError
+
+            raise ReadOnlyError(
+                f"Instance {self.name!r} is read through lc.using(); a record read there is "
+                f"copied here with .save() / .transfer(). To write there, "
+                f"lc.connect({self.name!r})."
+            )
+
     def registries(self) -> dict[str, Any]:
         """The registries of this instance: core plus its schema modules'."""
         from .core.catalog import registries
@@ -210,11 +226,26 @@ class Instance:
 
 
 _CURRENT: list[Instance | None] = [None]
+#: Instances opened to be read beside the current one (lakecat.mesh.open_instance).
+_OTHERS: dict[Path, Instance] = {}
+#: Another instance that reads are directed to (``lc.using("other")``, see lakecat.mesh).
+_USING: ContextVar[Instance | None] = ContextVar("lakecat_using", default=None)
+
+
+@contextmanager
+def using_instance(instance: Instance) -> Iterator[Instance]:
+    """Direct reads to ``instance`` (not the current one) inside the block."""
+    token = _USING.set(instance)
+    try:
+        yield instance
+    finally:
+        _USING.reset(token)
 
 
 def current() -> Instance:
-    """The connected instance; connects to the remembered one on first use."""
-    instance = _CURRENT[0]
+    """The connected instance (or, inside ``lc.using(other)``, that one); connects to the
+    remembered one on first use."""
+    instance = _USING.get() or _CURRENT[0]
     if instance is None:
         instance = connect()
     return instance
@@ -394,6 +425,7 @@ def connect(
     same = old is not None and old.path == path and old.config.db == config.db
     if same and (old.backend.read_only or not read_only):
         return old
+    close_others(path)  # read beside the current one until now: one connection per file
     backend = _make_backend(config, path, create=False, read_only=read_only or None)
     instance = Instance(config, path, backend)
     try:
@@ -561,8 +593,19 @@ def _find_or_create(cls: Any, key: dict[str, Any], extra: dict[str, Any]) -> Any
 
 
 def disconnect() -> None:
-    """Close the current instance (the settings still remember it)."""
+    """Close the current instance (the settings still remember it) and the instances
+    read beside it (``lc.using``)."""
     instance = _CURRENT[0]
     if instance is not None:
         instance.close()
         _CURRENT[0] = None
+    close_others()
+
+
+def close_others(path: Path | None = None) -> None:
+    """Close the instances opened to be read beside the current one (``lc.using``),
+    or only the one at ``path``."""
+    for where in [path] if path is not None else list(_OTHERS):
+        other = _OTHERS.pop(where, None)
+        if other is not None:
+            other.close()

@@ -294,6 +294,11 @@ class Backend(ABC):
         """The ``duckdb`` command line that opens this catalog in the DuckDB shell."""
         raise NotImplementedError
 
+    def attachable(self, alias: str):
+        """A context manager giving ``attach(con)``: ATTACH this catalog read-only to
+        another DuckDB connection as ``alias`` for the block (see catalog_sql.mesh)."""
+        raise NotImplementedError
+
     def wait_for_turn(self, table: str | None) -> None:
         """Outside any transaction: wait until the writer holding ``table``'s turn is done."""
         return None  # noqa: B027 - deliberately a no-op by default

@@ -92,6 +92,7 @@ class DuckDBBackend(Backend):
         self._remote = False  # whether _con is a RemoteConnection to another holder
         self._turn = threading.Lock()  # write transactions, ours and our clients', in turn
         self._tx_con = None  # the connection the open transaction runs on
+        self._lent = False  # attached to a query across catalogs (attachable)
         _BACKENDS.add(self)
         atexit.register(self.close)
 
@@ -134,6 +135,11 @@ class DuckDBBackend(Backend):
     def _open(self) -> None:
         if self._closed:
             raise CatalogError(f"The connection to {self.path} was closed; connect again.")
+        if self._lent:
+            raise CatalogLockedError(
+                f"The catalog {self.path} is attached read-only to a query across instances "
+                f"(lc.attach / lc.sql) in this process; use it after that block ends."
+            )
         if self._yielded:
             self._lock.let_others_in()
             self._yielded = False
@@ -270,6 +276,35 @@ class DuckDBBackend(Backend):
         with self._rlock:
             self._release()
             self._closed = True
+
+    # -- lending the file to a query across catalogs ---------------------------------
+    @contextmanager
+    def attachable(self, alias: str) -> Iterator:
+        """``attach(con)`` that ATTACHes this catalog read-only to another DuckDB
+        connection as ``alias``, for the block: this backend lets the file go and, where
+        it may write lock files, holds the turn lock, so no lakecat process opens the file
+        meanwhile (holders yield as to any waiter). Using this backend inside the block
+        raises :class:`CatalogLockedError` instead of waiting for itself."""
+        from sqlglot import exp
+
+        with self._rlock:
+            if self._tx_depth:
+                raise CatalogError(f"{self.path} is in a transaction; attach it after it ends.")
+            self._release()
+            take_turn = not _unwritable(self.path) and os.access(self.path.parent, os.W_OK)
+            if take_turn:
+                self._lock.acquire(time.monotonic() + self._lock.timeout)
+            self._lent = True
+            try:
+                path = exp.Literal.string(str(self.path)).sql("duckdb")
+                name = exp.to_identifier(alias, quoted=True).sql("duckdb")
+                statement = f"ATTACH {path} AS {name} (READ_ONLY)"
+                deadline = time.monotonic() + self._lock.timeout
+                yield lambda con: _attach_when_free(con, statement, deadline)
+            finally:
+                self._lent = False
+                if take_turn:
+                    self._lock.release()
 
     # -- transactions: ours and our clients' take turns ----------------------------
     def _begin(self, con) -> None:
@@ -469,6 +504,23 @@ def _by_table(rows: list[tuple]) -> dict[str, set[str]]:
     for table, column in rows:
         found.setdefault(table, set()).add(column)
     return found
+
+
+def _attach_when_free(con, statement: str, deadline: float) -> None:
+    """Run an ATTACH, retrying while another program (a writer outside lakecat's turn
+    taking, or a read-only holder's in-flight read) holds DuckDB's own file lock."""
+    import duckdb
+
+    while True:
+        try:
+            con.execute(statement)
+            return
+        except duckdb.IOException as err:
+            if "lock" not in str(err).lower() or time.monotonic() > deadline:
+                raise CatalogLockedError(
+                    f"Cannot attach a catalog read-only: {' '.join(str(err).split())}"
+                ) from None
+            time.sleep(0.02)
 
 
 def _unwritable(path: Path) -> bool:

@@ -62,6 +62,37 @@ class PostgresBackend(Backend):
         return con
 
     @contextmanager
+    def attachable(self, alias: str) -> Iterator:
+        """``attach(con)`` that makes this catalog's tables ``alias.<table>`` in another
+        DuckDB connection, read-only: the schema is attached (as ``<alias>__pg``) and
+        every table gets a view in a schema ``alias`` (the instance name is also the
+        Postgres schema's, which a plain ATTACH would make ambiguous)."""
+        url = exp.Literal.string(self.url).sql("duckdb")
+        hidden = exp.to_identifier(f"{alias}__pg", quoted=True).sql("duckdb")
+        name = exp.to_identifier(alias, quoted=True).sql("duckdb")
+        schema = exp.to_identifier(self.schema, quoted=True).sql("duckdb")
+        only = exp.Literal.string(self.schema).sql("duckdb")
+        tables = sorted(self.table_names())
+
+        def attach(con) -> None:
+            import duckdb
+
+            load_extension(con, "postgres")
+            try:
+                con.execute(f"ATTACH {url} AS {hidden} (TYPE postgres, READ_ONLY, SCHEMA {only})")
+            except duckdb.Error as err:
+                detail = _redact(" ".join(str(err).split()))
+                raise CatalogError(f"Cannot attach the Postgres catalog {_redact(self.url)}: "
+                                   f"{detail}") from None  # fmt: skip
+            con.execute(f"CREATE SCHEMA {name}")
+            for table in tables:
+                quoted = exp.to_identifier(table, quoted=True).sql("duckdb")
+                con.execute(f"CREATE VIEW {name}.{quoted} AS "
+                            f"SELECT * FROM {hidden}.{schema}.{quoted}")  # fmt: skip
+
+        yield attach
+
+    @contextmanager
     def session(self) -> Iterator:
         with self._rlock:
             if self._con is None:

@@ -188,7 +188,14 @@ def export(name: str, out: str, version: int | None) -> None:
 @click.argument("statement", required=False)
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
 @click.option("--write", is_flag=True, help="Allow a statement that changes the catalog.")
-def sql(statement: str | None, fmt: str, write: bool) -> None:
+@click.option(
+    "--attach",
+    "attach",
+    multiple=True,
+    metavar="INSTANCE",
+    help="Attach another instance's catalog read-only as INSTANCE (repeatable).",
+)
+def sql(statement: str | None, fmt: str, write: bool, attach: tuple[str, ...]) -> None:
     """Run one STATEMENT on the catalog, or open the DuckDB shell on it.
 
     Registries are tables (ulabel, file, …); datasets are views named ds_<name>. One
@@ -199,6 +206,7 @@ def sql(statement: str | None, fmt: str, write: bool) -> None:
     Examples:
       lakecat sql "SELECT name FROM ulabel LIMIT 5"
       lakecat sql --write "UPDATE ulabel SET description = 'x' WHERE name = 'liver'"
+      lakecat sql --attach lab_b "SELECT count(*) FROM file JOIN lab_b.file USING (hash)"
       lakecat sql
     """
     from ..instance import current
@@ -208,10 +216,48 @@ def sql(statement: str | None, fmt: str, write: bool) -> None:
     if statement:
         from .output import print_table
 
+        if attach or _names_other_instances(statement, instance):
+            if write:
+                raise ValidationError("--write cannot be combined with other instances: "
+                                      "attached catalogs are read-only.")  # fmt: skip
+            from ..mesh import sql as mesh_sql
+
+            print_table(mesh_sql(statement, attach=list(attach)), fmt)
+            return
         print_table(run_statement(instance, statement, write=write), fmt)
         return
-    command = shell_command(instance)
+    base = shell_command(instance)
+    command = base[:1] + _shell_attachments(attach) + base[1:]  # options before the file
     if shutil.which(command[0]) is None:
         raise ValidationError("The duckdb shell is missing: pip install duckdb-cli==1.5.5")
     instance.close()
     sys.exit(subprocess.call(command))
+
+
+def _names_other_instances(statement: str, instance) -> bool:
+    """Whether the statement qualifies a table with another known instance's name."""
+    from catalog_sql.mesh import qualifiers
+
+    from ..instance import _known
+
+    return bool((qualifiers(statement) - {instance.name}) & set(_known()))
+
+
+def _shell_attachments(names: tuple[str, ...]) -> list[str]:
+    """``-cmd ATTACH …`` arguments for the DuckDB shell (embedded instances only)."""
+    from sqlglot import exp
+
+    from ..instance import CATALOG_FILE, _locate, _read_config
+
+    args = []
+    for name in names:
+        path = _locate(name)
+        if _read_config(path).db:
+            raise ValidationError(
+                f"The DuckDB shell attaches embedded catalogs; {name!r} is on Postgres: run "
+                f'lakecat sql --attach {name} "SELECT …" instead.'
+            )
+        file = exp.Literal.string(str(path / CATALOG_FILE)).sql("duckdb")
+        alias = exp.to_identifier(name, quoted=True).sql("duckdb")
+        args += ["-cmd", f"ATTACH {file} AS {alias} (READ_ONLY)"]
+    return args

@@ -4,37 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-READ_ONLY = {"SELECT", "EXPLAIN", "PRAGMA"}
+from catalog_sql.mesh import check_statement
 
-
-def check_statement(statement: str, *, write: bool) -> None:
-    """One statement, and a read-only one unless ``write`` (DuckDB's parser decides).
-
-    Examples:
-        >>> check_statement("SELECT 1", write=False)
-        >>> check_statement("SELECT 1; DELETE FROM ulabel", write=True)
-        Traceback (most recent call last):
-        ...
-        catalog_sql.errors.ValidationError: lakecat sql runs one statement at a time; got 2 (SELECT, DELETE). Run them one by one.
-    """  # noqa: E501
-    import duckdb
-
-    from ..errors import ValidationError
-
-    try:
-        kinds = [st.type.name for st in duckdb.extract_statements(statement)]
-    except duckdb.Error as err:
-        raise ValidationError(f"SQL error: {' '.join(str(err).split())}") from None
-    if len(kinds) != 1:
-        raise ValidationError(
-            f"lakecat sql runs one statement at a time; got {len(kinds)} "
-            f"({', '.join(kinds) or 'none'}). Run them one by one."
-        )
-    if not write and kinds[0] not in READ_ONLY:
-        raise ValidationError(
-            f"{kinds[0]} changes the catalog; lakecat sql is read-only unless you pass "
-            f"--write (prefer lakecat's own commands, which keep versions and links intact)."
-        )
+__all__ = ["check_statement", "run_statement", "shell_command"]
 
 
 def run_statement(instance: Any, statement: str, *, write: bool = False):

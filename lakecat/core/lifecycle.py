@@ -48,6 +48,9 @@ class SaveState:
     #: bio records from a public source: the ontology ids of their parents, linked after
     #: the insert (missing ancestors are created from the same source).
     public_parents: list | None = None
+    #: A record read from another instance (``Registry.using(other)``): that instance.
+    #: Saving it copies it into the current one (:func:`lakecat.mesh.transfer`).
+    origin: Any = None
 
 
 def state(record: Any) -> SaveState:

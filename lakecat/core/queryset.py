@@ -42,12 +42,15 @@ class QuerySet:
         order: tuple[str, ...] = (),
         limit: int | None = None,
         offset: int | None = None,
+        instance: Any = None,
     ) -> None:
         self.model = model
         self._where = where
         self._order = order
         self._limit = limit
         self._offset = offset
+        #: Another instance this set reads (``Registry.using(other)``), None: the current.
+        self._instance = instance
 
     def _clone(self, **changes: Any) -> QuerySet:
         state = {
@@ -55,9 +58,18 @@ class QuerySet:
             "order": self._order,
             "limit": self._limit,
             "offset": self._offset,
+            "instance": self._instance,
         }
         state.update(changes)
         return QuerySet(self.model, **state)
+
+    def _scope(self):
+        """Where this set runs: inside ``using(other)`` for another instance's set."""
+        from contextlib import nullcontext
+
+        from ..instance import using_instance
+
+        return nullcontext() if self._instance is None else using_instance(self._instance)
 
     # -- building ------------------------------------------------------------------
     def filter(self, *queries: Q, **lookups: Any) -> QuerySet:
@@ -106,7 +118,8 @@ class QuerySet:
 
     def sql(self) -> str:
         """The SQL this set runs, with values inlined, to paste into a SQL shell."""
-        return self._compile().inline()
+        with self._scope():
+            return self._compile().inline()
 
     # -- running -------------------------------------------------------------------
     def _repr_html_(self) -> str:
@@ -124,7 +137,8 @@ class QuerySet:
 
     def to_arrow(self):
         """The records as a ``pyarrow.Table``."""
-        return self._backend().fetch_arrow(self._compile())
+        with self._scope():
+            return self._backend().fetch_arrow(self._compile())
 
     def df(self):
         """The records as a pandas DataFrame."""
@@ -140,9 +154,16 @@ class QuerySet:
         return pl.from_arrow(self.to_arrow())
 
     def _records(self, limit: int | None = None, ordered: bool = False) -> list[Record]:
-        columns, rows = self._backend().fetch(self._compile(limit=limit, ordered=ordered))
+        with self._scope():
+            columns, rows = self._backend().fetch(self._compile(limit=limit, ordered=ordered))
         build = self.model._from_row
-        return [build(columns, row) for row in rows]
+        records = [build(columns, row) for row in rows]
+        if self._instance is not None and self._instance.foreign:
+            from .lifecycle import state
+
+            for record in records:
+                state(record).origin = self._instance
+        return records
 
     def list(self) -> list[Record]:
         """The records as a list."""
@@ -177,14 +198,16 @@ class QuerySet:
 
     def count(self) -> int:
         """How many records match."""
-        return self._backend().fetch(self._compile("count"))[1][0][0]
+        with self._scope():
+            return self._backend().fetch(self._compile("count"))[1][0][0]
 
     def __len__(self) -> int:
         return self.count()
 
     def exists(self) -> bool:
         """Whether any record matches."""
-        return bool(self._backend().fetch(self._compile("exists"))[1])
+        with self._scope():
+            return bool(self._backend().fetch(self._compile("exists"))[1])
 
     def values_list(self, *fields: str, flat: bool = False) -> list:
         """Only these columns of the matching records, as tuples (one narrow query);
@@ -200,16 +223,18 @@ class QuerySet:
 
         if flat and len(fields) != 1:
             raise ValidationError(f"values_list(flat=True) takes one field, got {len(fields)}.")
-        compiled = current().compiler.select(
-            self.model._meta.table, self._where, order_by=self._order, limit=self._limit,
-            offset=self._offset, mode="values", columns=fields, adapt=record_id,
-        )  # fmt: skip
-        rows = self._backend().fetch(compiled)[1]
+        with self._scope():
+            compiled = current().compiler.select(
+                self.model._meta.table, self._where, order_by=self._order, limit=self._limit,
+                offset=self._offset, mode="values", columns=fields, adapt=record_id,
+            )  # fmt: skip
+            rows = self._backend().fetch(compiled)[1]
         return [row[0] for row in rows] if flat else rows
 
     def ids(self) -> list[int]:
         """The ids of the matching records."""
-        return [r[0] for r in self._backend().fetch(self._compile("ids"))[1]]
+        with self._scope():
+            return [r[0] for r in self._backend().fetch(self._compile("ids"))[1]]
 
     def delete(self, *, permanent: bool = False) -> int:
         """Delete every matching record (and its links); returns how many.
@@ -219,6 +244,13 @@ class QuerySet:
         """
         from .writes import delete_ids
 
+        if self._instance is not None:
+            from ..errors import ReadOnlyError
+
+            raise ReadOnlyError(
+                f"{self.model.__name__}.using({self._instance.name!r}) reads another instance; "
+                f"to delete there, lc.connect({self._instance.name!r})."
+            )
         if self.model._has_hook("lineage_uses"):
             for record in self.list():
                 record._check_lineage_uses(permanent)

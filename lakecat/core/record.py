@@ -256,12 +256,36 @@ class Record:
 
         return lookup(cls, field)
 
+    @classmethod
+    def using(cls, instance: Any):
+        """This registry in another instance (a name or path), read-only:
+        ``lc.File.using("lab_b").filter(...)``; a record read there is copied here by
+        ``.save()`` / ``.transfer()`` (see :mod:`lakecat.mesh`)."""
+        from ..mesh import RegistryView, open_instance
+
+        return RegistryView(cls, open_instance(instance))
+
     # -- instance API ------------------------------------------------------------
     def save(self) -> Record:
-        """Insert the record, or update it if it exists; returns the saved record."""
+        """Insert the record, or update it if it exists; returns the saved record.
+
+        A record read from another instance (``Registry.using``) is copied into the
+        current one instead (:meth:`transfer`)."""
+        from .lifecycle import state
+
+        if state(self).origin is not None:
+            return self.transfer()
         from .writes import save_one
 
         return save_one(self)
+
+    def transfer(self) -> Record:
+        """Copy this record, read from another instance, into the current instance with
+        its uid, provenance, labels and feature sets; returns the copy (see
+        :mod:`lakecat.core.transfer`). Repeating it copies nothing twice."""
+        from .transfer import transfer
+
+        return transfer(self)
 
     def delete(self, *, permanent: bool = False) -> None:
         """Delete the record and its links (refuses while other records point at it).

@@ -114,6 +114,7 @@ def save_one(record: Record) -> Record:
     """
     _check_required(record)
     current().require(type(record))
+    current().require_writable()
     new = record.id is None
     try:
         prepared: list = []
@@ -316,6 +317,7 @@ def save(records: Iterable[Record]) -> list[Record]:
             if any(r.__dict__.get(column) is None for r in group):
                 raise ValidationError(f"{cls.__name__}.{column} is required; pass {column}=…")
     instance = current()
+    instance.require_writable()
     for cls in groups:
         instance.require(cls)
     hooked = [r for r in records if r.id is None and type(r)._has_hook("_before_save")]
@@ -513,8 +515,9 @@ def delete_ids(cls: type[Record], ids: list[int]) -> None:
     """Delete records of ``cls`` by id, with their link rows, in one transaction."""
     if not ids:
         return
-    _refuse_if_referenced(cls, ids)
     instance = current()
+    instance.require_writable()
+    _refuse_if_referenced(cls, ids)
     doomed = []
     if cls._has_hook("_after_delete"):
         for chunk in _chunks(ids):

@@ -61,7 +61,7 @@ def _as_table(data: Any):
             raise ValidationError(_column_problem(str(err))) from None
     raise ValidationError(
         f"A Dataset is made from a pandas/polars DataFrame, a pyarrow Table or a list of "
-        f"parquet Files, got {type(data).__name__}."
+        f"saved Files, got {type(data).__name__}."
     )
 
 
@@ -177,7 +177,7 @@ class DatasetMixin:
         if state(self).table is None and state(self).files is None:
             raise ValidationError(
                 "lc.Dataset(None): there is no data. Pass a DataFrame, a pyarrow Table or a "
-                "list of parquet Files."
+                "list of saved Files."
             )
         existing = retrying(self._create_in_turn)
         if existing is None:
