@@ -50,6 +50,10 @@ WORKLOADS = {
     "mapped": Workload("bench_mapped.py", (), ("--files", "3", "--cells", "2000", "--genes", "300",
                                               "--single", "300", "--batches", "10"),
                        what="mapped() rows and batches, load(join=) of 10 h5ad files"),
+    "mesh": Workload("bench_mesh.py", (), ("--rows", "3000", "--repeat", "3"),
+                     what="a join of two instances' file tables (1e5 rows each)"),
+    "mesh-pg": Workload("bench_mesh.py", (), ("--rows", "3000", "--repeat", "3"), ("--pg", "{pg}"),
+                        what="the same with the second instance on Postgres (needs --pg)"),
     "tracking": Workload("bench_tracking.py", what="a tracked no-op script, track()"),
     "curation": Workload("bench_bio.py", (), ("--rows", "3000", "--values", "500"),
                          what="validate / inspect / standardize, ontology import"),
@@ -68,7 +72,7 @@ WORKLOADS = {
     "roles": Workload("bench_roles.py", (), ("--rows", "3000", "--repeat", "10", "--rounds", "1"),
                       ("--pg", "{pg}"), what="read-role queries vs the owner's (needs --pg)"),
 }  # fmt: skip
-POSTGRES_ONLY = {"contention-pg", "roles"}
+POSTGRES_ONLY = {"contention-pg", "roles", "mesh-pg"}
 
 
 def arguments(name: str, quick: bool, pg: str) -> list[str] | None:

@@ -65,8 +65,9 @@ class PostgresBackend(Backend):
     def attachable(self, alias: str) -> Iterator:
         """``attach(con)`` that makes this catalog's tables ``alias.<table>`` in another
         DuckDB connection, read-only: the schema is attached (as ``<alias>__pg``) and
-        every table gets a view in a schema ``alias`` (the instance name is also the
-        Postgres schema's, which a plain ATTACH would make ambiguous)."""
+        every table gets a view in an in-memory catalog ``alias`` (the instance name is
+        also the Postgres schema's, which a plain ATTACH would make ambiguous).
+        The views are read-only: DuckDB cannot write through them."""
         url = exp.Literal.string(self.url).sql("duckdb")
         hidden = exp.to_identifier(f"{alias}__pg", quoted=True).sql("duckdb")
         name = exp.to_identifier(alias, quoted=True).sql("duckdb")
@@ -84,10 +85,10 @@ class PostgresBackend(Backend):
                 detail = _redact(" ".join(str(err).split()))
                 raise CatalogError(f"Cannot attach the Postgres catalog {_redact(self.url)}: "
                                    f"{detail}") from None  # fmt: skip
-            con.execute(f"CREATE SCHEMA {name}")
+            con.execute(f"ATTACH ':memory:' AS {name}")  # a catalog: found whatever is USEd
             for table in tables:
                 quoted = exp.to_identifier(table, quoted=True).sql("duckdb")
-                con.execute(f"CREATE VIEW {name}.{quoted} AS "
+                con.execute(f"CREATE VIEW {name}.main.{quoted} AS "
                             f"SELECT * FROM {hidden}.{schema}.{quoted}")  # fmt: skip
 
         yield attach

@@ -89,6 +89,26 @@ def _demo_collection(lc, echo) -> None:
          "#   DataLoader(m, batch_size=256, shuffle=True, num_workers=4)\n")  # fmt: skip
 
 
+def _demo_mesh(lc, root: Path, shared: str, echo) -> None:
+    """A second instance: read it, join it in SQL, copy a File from it."""
+    import pandas as pd
+
+    here = lc.connect(root).name
+    partner = lc.init(storage=str(root / "partner"), name=f"{here}_partner")
+    lc.File(shared, key="from-lab/cells.parquet").save()  # bytes the demo instance has too
+    extra = lc.File(pd.DataFrame({"marker": ["CD8A", "MS4A1"]}), key="markers.parquet").save()
+    lc.connect(root)
+    echo(f"# a second instance {partner.name!r} (storage {root / 'partner'})")
+    echo(f">>> lc.File.using({partner.name!r}).filter().count()\n"
+         f"{lc.File.using(partner.name).filter().count()}")  # fmt: skip
+    statement = (f"SELECT a.key AS here, b.key AS there FROM file a "
+                 f"JOIN {partner.name}.file b USING (hash)")  # fmt: skip
+    echo(f">>> lc.sql({statement!r})\n{lc.sql(statement).to_pandas().to_string(index=False)}")
+    copied = lc.File.using(partner.name).get(extra.uid).save()
+    echo(f">>> lc.File.using({partner.name!r}).get({extra.uid!r}).save()  # transfer\n"
+         f"{copied!r}\n  blob referenced where it lies: {copied.path}\n")  # fmt: skip
+
+
 def _demo_lineage(lc, file, root, echo) -> None:
     """A tracked function consumes the file and writes a report; show the lineage."""
 
@@ -204,6 +224,7 @@ def run_demo(path: str = "./lakecat-demo", *, echo: Callable[[str], None] = prin
     file.ulabels.add(labels[2], labels[4])
     echo("# linked the File to a Run of 'demo pipeline' and labelled it 'T cell', 'CD8+ T cell'\n")
     _demo_curation(lc, instance, echo)
+    _demo_mesh(lc, root, file.path, echo)
 
     queries = [
         ("ULabel.filter(name__startswith='exp')", lc.ULabel.filter(name__startswith="exp")),
