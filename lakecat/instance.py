@@ -90,6 +90,9 @@ class Instance:
         #: Opened to be read beside the current instance (``lc.using``): never written.
         self.foreign = False
         self._module_tables: set[str] = set()
+        #: Registry tables whose module's code and the catalog disagree (table → a
+        #: callable making the error); empty when they agree (the usual case).
+        self._stale: dict[str, Any] = {}
 
     @property
     def storage_root(self):
@@ -142,6 +145,30 @@ class Instance:
             logger.info("wrote %s (the schema module's first migration)", pinned)
         applied = migrations.migrate(self.backend, module.name, module.migrations())
         self._use(module)
+        self._recheck(module, self.backend.columns())
+        return applied
+
+    def deploy(self) -> list[str]:
+        """Apply the pending migrations of core and of every schema module in use (their
+        files as they are now), each in its own transaction: ``lakecat migrate deploy``.
+        Returns the names applied.
+
+        Raises:
+            SchemaVersionError: a migration failed (nothing of it was applied), or the
+                catalog is ahead of a module's code.
+        """
+        from .core.modules import load
+
+        for name in list(self.modules):  # the classes and migration files as they are now
+            self._use(load(name))
+        applied = migrations.migrate(self.backend)
+        try:
+            for name, module in self.modules.items():
+                applied += migrations.migrate(self.backend, name, module.migrations())
+        finally:
+            existing = self.backend.columns()
+            for module in self.modules.values():
+                self._recheck(module, existing)
         return applied
 
     def _use(self, module: Any) -> None:
@@ -150,20 +177,41 @@ class Instance:
 
     def _load_modules(self) -> None:
         """Import every schema module the catalog records and apply their pending
-        migrations (as for core)."""
+        migrations (as for core). A module whose code is behind the catalog (it lacks
+        migrations the catalog has) or ahead of it (its classes declare what no applied
+        migration created) is loaded with a warning, and its registries raise
+        :class:`SchemaVersionError` at first use, naming what to run."""
         from .core.modules import load
 
-        for name in migrations.modules(self.backend):
-            module = load(name)
-            _check_schema(self.backend, module.name, module.migrations())
+        loaded = [load(name) for name in migrations.modules(self.backend)]
+        for module in loaded:
             self._use(module)
-            changes = module.changes(self.backend, drop=True)
-            if changes:
-                logger.warning(
-                    "the classes of %s declare %d change(s) the catalog does not have (%s); "
-                    "run: lakecat migrate create %s, then lakecat migrate deploy",
-                    module.name, len(changes), changes[0][:80], module.name,
-                )  # fmt: skip
+            if _ahead(self.backend, module) is None:
+                _check_schema(self.backend, module.name, module.migrations())
+        existing = self.backend.columns() if loaded else {}
+        for module in loaded:
+            self._recheck(module, existing)
+
+    def _recheck(self, module: Any, existing: dict[str, set[str]]) -> None:
+        """Note whether ``module``'s code and the catalog disagree: a warning now, an
+        error when one of its registries is used (see :meth:`require`)."""
+        tables = [cls._meta.table for cls in module.classes]
+        for table in tables:
+            self._stale.pop(table, None)
+        ahead = _ahead(self.backend, module)
+        if ahead is not None:  # the catalog has migrations this code lacks
+            logger.warning("%s", ahead)
+            self._stale.update(dict.fromkeys(tables, lambda: ahead))
+            return
+        lacks = module.missing(existing)  # the classes declare what the catalog lacks
+        for table, columns in lacks.items():
+            self._stale[table] = lambda t=table, c=columns: module.behind_error(self.backend, t, c)
+        if lacks:
+            logger.warning(
+                "the classes of %s declare what the catalog lacks (%s); "
+                "run: lakecat migrate create %s, then lakecat migrate deploy",
+                module.name, ", ".join(c for cs in lacks.values() for c in cs), module.name,
+            )  # fmt: skip
 
     def uses(self, cls: Any) -> bool:
         """Whether the registry ``cls`` is part of this instance (core, or a module it uses)."""
@@ -172,7 +220,10 @@ class Instance:
         return module_of(cls) is None or any(belongs(cls, m) for m in self.modules)
 
     def require(self, cls: Any) -> None:
-        """Raise a clear error when ``cls`` belongs to a module this instance does not use."""
+        """Raise a clear error when ``cls`` belongs to a module this instance does not use,
+        or whose code is ahead of or behind the catalog."""
+        if self._stale and cls._meta.table in self._stale:
+            raise self._stale[cls._meta.table]()
         if not self.uses(cls):
             from .core.modules import belongs, module_of
 
@@ -453,6 +504,16 @@ def _aliases() -> dict[str, str]:
     from .core.modules import ALIASES
 
     return ALIASES
+
+
+def _ahead(backend: Backend, module: Any) -> SchemaVersionError | None:
+    """The error when the catalog has migrations of ``module`` its code lacks (or an
+    applied one was edited), else None."""
+    try:
+        migrations.pending(backend, module.name, module.migrations())
+    except SchemaVersionError as err:
+        return err
+    return None
 
 
 def _check_schema(backend: Backend, module: str = "core", known: list | None = None) -> None:

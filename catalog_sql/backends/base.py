@@ -274,6 +274,16 @@ class Backend(ABC):
         """Make committed changes durable in the main database file (DuckDB: the WAL)."""
         return None
 
+    def refresh(self) -> None:  # noqa: B027 - deliberately a no-op by default
+        """Forget any cached view of the catalog's tables (after DDL; Postgres: DuckDB's
+        cache of the attached schema)."""
+        return None
+
+    def column_types(self) -> dict[str, dict[str, str | None]]:
+        """Every catalog table with its columns and their logical types
+        (:func:`catalog_sql.ddl.logical_type`; None where unknown)."""
+        return {table: dict.fromkeys(columns) for table, columns in self.columns().items()}
+
     def lock_table(self, table: str) -> None:
         """Make writers of ``table``'s version families take turns until the transaction
         ends, or raise :class:`ConflictError` when another writer has the turn. The

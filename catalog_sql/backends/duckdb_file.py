@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .. import sharing
 from ..compiler import Compiled, Target
+from ..ddl import logical_type
 from ..errors import CatalogError, CatalogLockedError, ConflictError
 from ..extensions import NO_DOWNLOADS
 from ..locking import FileTurnLock
@@ -484,6 +485,11 @@ class DuckDBBackend(Backend):
                "WHERE table_schema = 'main'")  # fmt: skip
         return _by_table(self._query(sql, "rows", lambda r: r.fetchall()))
 
+    def column_types(self) -> dict[str, dict[str, str | None]]:
+        sql = ("SELECT table_name, column_name, data_type FROM information_schema.columns "
+               "WHERE table_schema = 'main'")  # fmt: skip
+        return _types_by_table(self._query(sql, "rows", lambda r: r.fetchall()))
+
     def checkpoint(self) -> None:
         """Write the WAL into the file now (after DDL: DuckDB 1.5 cannot replay an
         ``ALTER TABLE`` of a table with a ``nextval`` default from the WAL)."""
@@ -521,6 +527,13 @@ def _attach_when_free(con, statement: str, deadline: float) -> None:
                     f"Cannot attach a catalog read-only: {' '.join(str(err).split())}"
                 ) from None
             time.sleep(0.02)
+
+
+def _types_by_table(rows: list[tuple]) -> dict[str, dict[str, str | None]]:
+    found: dict[str, dict[str, str | None]] = {}
+    for table, column, kind in rows:
+        found.setdefault(table, {})[column] = logical_type(kind)
+    return found
 
 
 def _unwritable(path: Path) -> bool:

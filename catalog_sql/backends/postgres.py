@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from sqlglot import exp
 
 from ..compiler import Compiled, Target
+from ..ddl import ALTER_INDEXED, logical_type
 from ..errors import CatalogError, ConflictError
 from ..extensions import NO_DOWNLOADS, load_extension
 from .base import Backend
@@ -30,7 +31,9 @@ class PostgresBackend(Backend):
 
     name = "postgres"
     #: ``roles``: collaborators are Postgres roles with GRANTs on the schema.
-    capabilities = frozenset({"partial_indexes", "advisory_locks", "pattern_indexes", "roles"})
+    capabilities = frozenset(
+        {"partial_indexes", "advisory_locks", "pattern_indexes", "roles", ALTER_INDEXED}
+    )
 
     def __init__(self, url: str, *, schema: str = "public") -> None:
         super().__init__()
@@ -204,6 +207,18 @@ class PostgresBackend(Backend):
         found: dict[str, set[str]] = {}
         for table, column in rows:
             found.setdefault(table, set()).add(column)
+        return found
+
+    def column_types(self) -> dict[str, dict[str, str | None]]:
+        sql = (
+            f"SELECT table_name, column_name, data_type FROM information_schema.columns "
+            f"WHERE table_schema = '{self.schema}'"
+        )
+        with self.session() as con:
+            rows = con.execute("SELECT * FROM postgres_query(?, ?)", [ALIAS, sql]).fetchall()
+        found: dict[str, dict[str, str | None]] = {}
+        for table, column, kind in rows:
+            found.setdefault(table, {})[column] = logical_type(kind)
         return found
 
     def refresh(self) -> None:

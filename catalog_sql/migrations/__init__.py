@@ -46,7 +46,9 @@ class Migration:
         """The migration's statements rendered for ``dialect``.
 
         A statement preceded by ``-- requires: <capability>`` is skipped on back ends
-        without that capability (e.g. partial indexes, which DuckDB lacks).
+        without that capability (e.g. partial indexes, which DuckDB lacks); one preceded
+        by ``-- requires: !<capability>`` only runs on back ends without it (DuckDB's
+        rebuild of a table that Postgres alters, see :mod:`catalog_sql.ddl`).
         """
         return list(_render(self.sql, dialect, capabilities))
 
@@ -60,10 +62,22 @@ def _render(sql: str, dialect: str, capabilities: frozenset[str]) -> tuple[str, 
         if tree is None:
             continue
         needs = {c.split(":", 1)[1].strip() for c in tree.comments or [] if "requires:" in c}
-        if needs <= capabilities:
+        if all(_satisfied(need, capabilities) for need in needs):
             tree.comments = None
             out.append(tree.sql(dialect))
     return tuple(out)
+
+
+def _satisfied(need: str, capabilities: frozenset[str]) -> bool:
+    """Whether a ``requires:`` condition holds: ``name`` (has it) or ``!name`` (lacks it).
+
+    Examples:
+        >>> _satisfied("!alter_indexed", frozenset()), _satisfied("roles", frozenset())
+        (True, False)
+    """
+    if need.startswith("!"):
+        return need[1:].strip() not in capabilities
+    return need in capabilities
 
 
 def discover(module: str = "core", folder=None) -> list[Migration]:
@@ -127,11 +141,7 @@ def pending(
     done = recorded(backend, module)
     unknown = sorted(set(done) - {m.name for m in known})
     if unknown:
-        raise SchemaVersionError(
-            f"The catalog schema has migration(s) {', '.join(unknown)} that this lakecat "
-            f"does not know: it was written by a newer version. Upgrade lakecat "
-            f"(pip install -U lakecat)."
-        )
+        raise _ahead(module, unknown, known)
     edited = [m for m in known if m.name in done and done[m.name] != m.checksum]
     if edited:
         details = ", ".join(
@@ -144,6 +154,26 @@ def pending(
             f"applied them) and put schema changes in a new migration file."
         )
     return [m for m in known if m.name not in done]
+
+
+def _ahead(module: str, unknown: list[str], known: list[Migration]) -> SchemaVersionError:
+    """The catalog has migrations applied that this code does not have."""
+    if module == "core":
+        return SchemaVersionError(
+            f"The catalog schema has migration(s) {', '.join(unknown)} that this lakecat "
+            f"does not know: it was written by a newer version. Upgrade lakecat "
+            f"(pip install -U lakecat)."
+        )
+    names = ", ".join(f"{module}/{name}" for name in unknown)
+    files = ", ".join(m.name for m in known) or "none"
+    return SchemaVersionError(
+        f"The catalog is ahead of this code of schema module {module}: it has migration(s) "
+        f"{names} applied, which this code's migration files ({files}) do not have (a "
+        f"collaborator deployed a newer version of {module}, or a migration file was "
+        f"deleted). Upgrade {module} to the version with those migration files (pull or "
+        f"pip install it, or restore the deleted file), then connect again; do not run "
+        f"lakecat migrate create {module} until then."
+    )
 
 
 def migrate(
@@ -166,6 +196,7 @@ def migrate(
                 f"migration file, then run lakecat migrate deploy again."
             ) from err
         backend.checkpoint()  # a WAL holding this DDL may not replay (decisions §15)
+        backend.refresh()  # Postgres: DuckDB's cached view of the altered tables
     return [m.name for m in todo]
 
 

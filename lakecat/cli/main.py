@@ -161,11 +161,9 @@ def migrate_deploy() -> None:
     Example:
       lakecat migrate deploy
     """
-    from catalog_sql import migrations
+    from ..instance import current
 
-    instance, plans = _plans()
-    applied = [name for n, known in plans
-               for name in migrations.migrate(instance.backend, n, known)]  # fmt: skip
+    applied = current().deploy()
     click.echo("applied: " + (", ".join(applied) if applied else "nothing to do"))
 
 
@@ -173,22 +171,36 @@ def migrate_deploy() -> None:
 @click.argument("module")
 @click.option("--name", default="auto", help="Name part of the new file (NNNN_<name>.sql).")
 @click.option("--drop", is_flag=True, help="Also drop columns the classes no longer declare.")
-def migrate_create(module: str, name: str, drop: bool) -> None:
+@click.option(
+    "--rename", "renames", multiple=True, metavar="TABLE.OLD:NEW",
+    help="A field renamed in the classes (its data is kept); repeatable.",
+)  # fmt: skip
+@click.option(
+    "--rename-table", "table_renames", multiple=True, metavar="OLD:NEW",
+    help="A registry renamed (its table, rows, ids and links are kept); repeatable.",
+)  # fmt: skip
+def migrate_create(
+    module: str, name: str, drop: bool, renames: tuple[str, ...], table_renames: tuple[str, ...]
+) -> None:
     """Write a migration for a schema module: what its classes declare that the catalog
-    does not have (new registries, fields, links). Apply it with lakecat migrate deploy.
+    does not have (new registries, fields, links; renames you name). Apply it with
+    lakecat migrate deploy.
 
     \b
     Examples:
       lakecat migrate create mylab.schema
       lakecat migrate create mylab.schema --name add_date
+      lakecat migrate create mylab.schema --rename experiment.date:started_on
+      lakecat migrate create mylab.schema --rename-table experiment:assay
       lakecat migrate create mylab.schema --drop   # destructive: drops removed columns
     """
-    from ..core.modules import canonical, load
+    from ..core.modules import canonical, load, parse_renames
     from ..instance import current
 
     instance = current()
+    hints = parse_renames(renames, table_renames)
     loaded = load(canonical(module))  # the classes as they are now
-    path = loaded.create_migration(instance.backend, drop=drop, name=name)
+    path = loaded.create_migration(instance.backend, drop=drop, name=name, renames=hints)
     click.echo(f"wrote {path}" if path else f"{loaded.name}: the catalog matches its classes")
 
 
@@ -541,7 +553,9 @@ def _progress_stream():
 
 def _registry_name(name: str) -> str:
     from ..core.catalog import registries
+    from ..instance import current
 
+    current()  # connecting imports the schema modules the instance uses (their registries)
     lowered = {n.lower(): n for n in registries()}
     return lowered.get(name.lower().replace("_", ""), name)
 
