@@ -393,6 +393,7 @@ def init(
         for module in modules:
             instance.add_module(module)
         return instance
+    _check_name_free(name, path)
     config = InstanceConfig(
         name=name,
         storage=storage,
@@ -404,6 +405,19 @@ def init(
     for module in modules:
         instance.add_module(module)
     return instance
+
+
+def _check_name_free(name: str, path: Path) -> None:
+    """Refuse a new instance whose name another live instance has: names are how
+    ``connect``, ``using`` and SQL across instances (``lab_a.file``) find instances."""
+    taken = _known().get(name)
+    if taken is None or Path(taken) == path or not (Path(taken) / CONFIG_FILE).exists():
+        return
+    raise InstanceError(
+        f"An instance named {name!r} exists already, at {Path(taken).parent}: names are how "
+        f"instances find each other (lc.connect({name!r}), lc.using, {name}.file in SQL). "
+        f"Choose another name: lc.init(storage=..., name='...') / lakecat init --name."
+    )
 
 
 def _check_storage(storage: str) -> None:

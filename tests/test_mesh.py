@@ -24,6 +24,7 @@ def two(make_instance, tmp_path):
     only_a = lc.File(pd.DataFrame({"y": [3]}), key="t/only-a.parquet", run=run).save()
     only_a.labels.add(lc.ULabel(name="T cell").save(), feature="cell_type")
     only_a.ulabels.add(lc.ULabel(name="batch 1").save())
+    only_a.features.add_values({"temperature": 21.5, "protocol": "10x v3"})
     cells = lc.File.from_df(pd.DataFrame({"cell_type": ["T"], "n_genes": [5]}),
                             key="t/cells.parquet").save()  # fmt: skip
     records = {"shared": shared, "only_a": only_a, "cells": cells, "run": run}
@@ -82,6 +83,10 @@ def test_transfer_copies_a_file_with_provenance_and_labels_once(two, tmp_path):
     assert {label.name for label in copied.ulabels.list()} == {"T cell", "batch 1"}
     assert [label.name for label in copied.labels.get("cell_type")] == ["T cell"]
     assert lc.ULabel.filter(name="T cell").count() == 1  # adopted, not duplicated
+    values = copied.features.get_values()
+    assert values["temperature"] == 21.5 and values["protocol"] == "10x v3"
+    assert values["cell_type"].name == "T cell"
+    assert lc.File.filter(features__temperature__gt=20).count() == 1
     again = lc.File.using(a).get(source.uid).transfer()
     assert again.id == copied.id
     assert lc.File.filter().count() == 2 and lc.Run.filter().count() == 1
@@ -144,3 +149,10 @@ def test_an_embedded_and_a_postgres_instance_in_one_query(make_instance, tmp_pat
     rows = lc.sql(f"SELECT a.key AS pg, b.key AS duck FROM file a JOIN {embedded.name}.file b "
                   f"USING (hash)").to_pylist()  # fmt: skip
     assert rows == [{"pg": "p.parquet", "duck": "d.parquet"}]
+
+
+def test_two_instances_cannot_share_a_name(make_instance, tmp_path):
+    first = make_instance(tmp_path / "one", name=make_instance.new_name("lab"))
+    with pytest.raises(lc.InstanceError, match="exists already"):
+        lc.init(storage=str(tmp_path / "two"), db=first.config.db, name=first.name)
+    assert lc.connect(first.name).config.storage == str((tmp_path / "one").resolve())

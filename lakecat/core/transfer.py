@@ -76,7 +76,17 @@ class _Copier:
             found = self._insert(record)
         self.done[key] = found
         self._links(record, found)
+        self._values(record, found)
         return found
+
+    def _values(self, record: Any, copied: Any) -> None:
+        """Feature values (``features.add_values``) of a File or Dataset."""
+        if getattr(type(record), "_feature_value_link", None) is None:
+            return
+        values = self.read(lambda: record.features.get_values())
+        scalars = {k: v for k, v in values.items() if not _are_records(v)}
+        if scalars:
+            copied.features.add_values(scalars)
 
     def _existing(self, record: Any) -> Any:
         cls = type(record)
@@ -175,6 +185,11 @@ class _Copier:
             feature = self.read(lambda: Feature.filter(id=out["feature_id"]).one())
             out["feature_id"] = self.copy(feature).id
         return out
+
+
+def _are_records(value: Any) -> bool:
+    items = value if isinstance(value, (list, tuple)) else [value]
+    return bool(items) and all(hasattr(type(v), "_meta") for v in items)
 
 
 def _check_transferable(record: Any) -> None:
