@@ -96,11 +96,11 @@ def qualifiers(statement: str) -> set[str]:
 
     try:
         tree = sqlglot.parse_one(statement, read="duckdb")
-    except sqlglot.errors.ParseError:
+    except sqlglot.errors.SqlglotError:  # DuckDB's parser judges the statement itself
         return set()
     found = set()
     for table in tree.find_all(exp.Table):
         name = table.catalog or table.db
         if name:
-            found.add(name)
+            found.add(name.lower())  # DuckDB identifiers are case-insensitive
     return found

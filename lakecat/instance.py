@@ -408,16 +408,37 @@ def init(
 
 
 def _check_name_free(name: str, path: Path) -> None:
-    """Refuse a new instance whose name another live instance has: names are how
-    ``connect``, ``using`` and SQL across instances (``lab_a.file``) find instances."""
+    """Say so when a new instance takes the name of another live one: from now on the
+    name means the new one (``connect``, ``using``, ``lab.file`` in SQL); the other is
+    reached by its path. Queries naming both refuse (lakecat.mesh)."""
     taken = _known().get(name)
     if taken is None or Path(taken) == path or not (Path(taken) / CONFIG_FILE).exists():
         return
-    raise InstanceError(
-        f"An instance named {name!r} exists already, at {Path(taken).parent}: names are how "
-        f"instances find each other (lc.connect({name!r}), lc.using, {name}.file in SQL). "
-        f"Choose another name: lc.init(storage=..., name='...') / lakecat init --name."
-    )
+    logger.warning(
+        "instance name %r now means the new instance; the one at %s keeps it too (reach it "
+        "by its path, or give one of them another name)", name, Path(taken).parent,
+    )  # fmt: skip
+
+
+def _check_schema_owner(backend: Backend, config: InstanceConfig) -> None:
+    """A Postgres schema that already holds a lakecat catalog is this instance again (a
+    collaborator's init with the same storage) or another instance's, which is refused."""
+    if "storage" not in backend.table_names():
+        return
+    from catalog_sql import statements
+
+    stmt = statements.select_where_in(backend.target, "storage", ["root"], "type",
+                                      ["local", *_SCHEMES])  # fmt: skip
+    roots = {root for (root,) in backend.fetch(stmt)[1]}
+    if roots and config.storage not in roots:
+        raise InstanceError(
+            f"The Postgres schema {config.schema!r} holds the catalog of another instance "
+            f"(storage {sorted(roots)[0]}): two instances cannot share a name there. Choose "
+            f"another name (name=... / --name), or pass that storage to join the instance."
+        )
+
+
+_SCHEMES = ("s3", "gs", "gcs", "az", "abfs", "http", "https", "memory", "file")
 
 
 def _check_storage(storage: str) -> None:
@@ -446,6 +467,8 @@ def _create(config: InstanceConfig, path: Path) -> Instance:
         Path(config.storage).mkdir(parents=True, exist_ok=True)
     backend = _make_backend(config, path, create=True)
     try:
+        if config.db:
+            _check_schema_owner(backend, config)
         migrations.migrate(backend)  # prepares the back end first (Postgres: extensions)
     except BaseException:
         backend.close()

@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from catalog_sql.errors import InstanceError
+
 from .core.transfer import TransferConflictError, transfer
 
 __all__ = ["TransferConflictError", "attach", "open_instance", "sql", "transfer", "using"]
@@ -143,7 +145,15 @@ def attach(*refs: Any) -> Iterator[Any]:
 
     here = current()
     others = [open_instance(r) for r in refs]
-    chosen = {i.name: i for i in [here, *others]}
+    chosen: dict[str, Any] = {}
+    for other in [here, *others]:
+        seen = chosen.setdefault(other.name, other)
+        if seen.path != other.path:
+            raise InstanceError(
+                f"Two instances are named {other.name!r} ({seen.path.parent} and "
+                f"{other.path.parent}), so {other.name}.<table> cannot say which: give one of "
+                f"them another name (lc.init(..., name=...) creates it under a new one)."
+            )
     with catalog_mesh.attached(
         [(n, i.backend) for n, i in chosen.items()], default=here.name
     ) as con:

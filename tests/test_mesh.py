@@ -151,8 +151,16 @@ def test_an_embedded_and_a_postgres_instance_in_one_query(make_instance, tmp_pat
     assert rows == [{"pg": "p.parquet", "duck": "d.parquet"}]
 
 
-def test_two_instances_cannot_share_a_name(make_instance, tmp_path):
+def test_two_instances_with_one_name_are_never_confused(make_instance, tmp_path, caplog):
     first = make_instance(tmp_path / "one", name=make_instance.new_name("lab"))
-    with pytest.raises(lc.InstanceError, match="exists already"):
-        lc.init(storage=str(tmp_path / "two"), db=first.config.db, name=first.name)
-    assert lc.connect(first.name).config.storage == str((tmp_path / "one").resolve())
+    lc.ULabel(name="in one").save()
+    lc.disconnect()
+    if first.config.db:  # on Postgres the name is the schema: a second one is refused
+        with pytest.raises(lc.InstanceError, match="holds the catalog of another instance"):
+            lc.init(storage=str(tmp_path / "two"), db=first.config.db, name=first.name)
+        return
+    second = lc.init(storage=str(tmp_path / "two"), name=first.name)
+    assert "now means the new instance" in caplog.text
+    with pytest.raises(lc.InstanceError, match="Two instances are named"):
+        lc.sql("SELECT count(*) FROM ulabel", attach=[str(tmp_path / "one")])
+    assert lc.connect(first.name).config.storage == second.config.storage
