@@ -57,14 +57,21 @@ def attached(catalogs: list[tuple[str, Any]], default: str | None = None) -> Ite
 
     with ExitStack() as stack:
         con = duckdb.connect(config=dict(NO_DOWNLOADS))
-        stack.callback(con.close)  # closed (files let go) before the catalogs are returned
-        con.execute("SET TimeZone = 'UTC'")
-        for alias, backend in catalogs:
-            attach = stack.enter_context(backend.attachable(alias))
-            attach(con)
-        if default is not None:
-            con.execute(f"USE {exp.to_identifier(default, quoted=True).sql('duckdb')}")
-        yield con
+        try:
+            con.execute("SET TimeZone = 'UTC'")
+            # catalogs are lent in one global order (their paths/URLs), so two processes
+            # attaching the same two instances never wait for each other crosswise
+            lent = sorted(catalogs, key=lambda item: str(getattr(item[1], "path", None) or
+                                                         getattr(item[1], "url", "")))  # fmt: skip
+            attaches = {alias: stack.enter_context(backend.attachable(alias))
+                        for alias, backend in lent}  # fmt: skip
+            for alias, _ in catalogs:
+                attaches[alias](con)
+            if default is not None:
+                con.execute(f"USE {exp.to_identifier(default, quoted=True).sql('duckdb')}")
+            yield con
+        finally:
+            con.close()  # the files are let go before the catalogs are handed back
 
 
 def run(con: Any, statement: str):

@@ -67,7 +67,8 @@ class RowReader:
         self._opened: dict[str | None, tuple] = {}
 
     def close(self) -> None:
-        """Close the file handle (zarr stores hold none)."""
+        """Close the file handle (zarr stores hold none) and let the memory maps go."""
+        self._opened = {}
         if self.is_h5:
             self.store.close()
 
@@ -105,8 +106,14 @@ class RowReader:
             columns = [c for c in obs if c != _attr(obs, "_index", "_index")]
             raise FormatError(f"{self.path} has no obs column {key!r} (columns: {columns})")
         node = obs[key]
-        if _attr(node, "encoding-type") == "categorical":
+        encoding = _attr(node, "encoding-type") or ""
+        if encoding == "categorical":
             return np.asarray(node["codes"][:]), _strings(node["categories"], self.is_h5)
+        if encoding.startswith("nullable-"):
+            return _nullable(node, encoding, self.is_h5)
+        if hasattr(node, "keys"):
+            raise FormatError(f"{self.path}: obs column {key!r} is stored as {encoding!r}, "
+                              f"which mapped() cannot read")  # fmt: skip
         if node.dtype.kind in "OSUT":
             values = np.asarray(_strings(node, self.is_h5), dtype=object)
             categories, codes = np.unique(values, return_inverse=True)
@@ -186,6 +193,23 @@ class RowReader:
         return row, read(indices, starts, ends, total), read(data, starts, ends, total)
 
 
+def _nullable(node: Any, encoding: str, is_h5: bool) -> tuple[Any, list[str] | None]:
+    """An anndata nullable column (values + mask): numbers and booleans as floats with
+    NaN where missing; strings as codes (-1 where missing) and categories."""
+    import numpy as np
+
+    mask = np.asarray(node["mask"][:], dtype=bool)
+    if encoding == "nullable-string-array":
+        values = np.asarray(_strings(node["values"], is_h5), dtype=object)
+        categories = sorted(set(values[~mask].tolist()))
+        index = {c: k for k, c in enumerate(categories)}
+        codes = np.asarray([-1 if m else index[v] for v, m in zip(values, mask)], dtype=np.int64)
+        return codes, categories
+    values = np.asarray(node["values"][:], dtype=np.float64)
+    values[mask] = np.nan
+    return values, None
+
+
 def _ranges(starts: Any, counts: Any, total: int) -> Any:
     """The positions start..start+count-1 of every range, concatenated.
 
@@ -206,11 +230,12 @@ class Mapped:
     thousand scattered elements is then a numpy gather instead of an HDF5 selection of
     many hyperslabs (~10x faster for a batch of CSR rows)."""
 
-    def __init__(self, array: Any, chunk: int | None, chunk_starts: Any) -> None:
+    def __init__(self, array: Any, chunk: int | None, chunk_starts: Any, size: int) -> None:
         self.array = array  # the file's bytes as elements (chunked) or the dataset itself
         self.chunk = chunk
         self.chunk_starts = chunk_starts
         self.dtype = array.dtype
+        self.size = size  # elements of the dataset (a 1-d chunked one: its length)
 
     @classmethod
     def of(cls, path: str, dataset: Any) -> Mapped | None:
@@ -228,7 +253,7 @@ class Mapped:
                 return None
             array = np.memmap(path, dtype=dataset.dtype, mode="r", offset=offset,
                               shape=dataset.shape)  # fmt: skip
-            return cls(array.view(np.ndarray), None, None)  # a plain view: no subclass cost
+            return cls(array.view(np.ndarray), None, None, dataset.size)  # a plain view
         if len(dataset.shape) != 1:
             return None
         chunk = dataset.chunks[0]
@@ -245,7 +270,7 @@ class Mapped:
         array = np.memmap(path, dtype=dataset.dtype, mode="r", shape=(size,))
         if offsets.max() + chunk > size:
             return None
-        return cls(array.view(np.ndarray), chunk, offsets)
+        return cls(array.view(np.ndarray), chunk, offsets, dataset.shape[0])
 
     def take(self, where: Any) -> Any:
         """Elements at positions ``where`` (of a 1-d dataset)."""
@@ -262,9 +287,10 @@ class Mapped:
         import numpy as np
 
         if isinstance(key, slice):
-            start, stop, _ = key.indices(self.chunk_starts.size * self.chunk)
-            return self.take(np.arange(start, stop, dtype=np.int64))
-        return self.take(np.asarray(key, dtype=np.int64))
+            start, stop, step = key.indices(self.size)  # never into a chunk's padding
+            return self.take(np.arange(start, stop, step, dtype=np.int64))
+        where = np.asarray(key, dtype=np.int64)
+        return self.take(np.where(where < 0, where + self.size, where))
 
 
 def _union_read(dataset: Any, starts: Any, ends: Any, total: int) -> Any:

@@ -248,7 +248,7 @@ def test_bad_collections_are_refused_and_change_nothing(instance, atlas, tmp_pat
         ds.mapped(obs_keys=["tissue"])
     with pytest.raises(lc.ValidationError, match="join must be"):
         ds.mapped(join="left")
-    with pytest.raises(lc.ValidationError, match="are in the latest version"):
+    with pytest.raises(lc.ValidationError, match="not in the latest version"):
         ds.remove_files(c)
     with pytest.raises(lc.ValidationError, match="without files"):
         ds.remove_files(a, b)
@@ -409,3 +409,50 @@ def test_concurrent_processes_add_files_to_one_dataset(instance):
             for v in range(10)]  # fmt: skip
     assert all(len(sets[v + 1] - sets[v]) == 1 and sets[v] < sets[v + 1] for v in range(9))
     assert_invariants(lc.Dataset)
+
+
+def test_mapped_reads_edge_case_files_as_anndata_does(instance, tmp_path):
+    """A file without cells, a gzip-compressed file (no memory map), float64 and int32
+    matrices, nullable and mixed-type obs columns."""
+    import pandas as pd
+
+    genes = ["G1", "G2", "G3", "G4"]
+    empty = _adata(0, genes, ["T"], 11)
+    gz = _adata(12, genes, ["T", "B"], 12)
+    wide = _adata(9, genes, ["NK"], 13)
+    wide.X = wide.X.astype(np.float64)
+    ints = _adata(7, genes, ["B"], 14, dense=True)
+    ints.X = (ints.X * 10).astype(np.int32)
+    parts = [empty, gz, wide, ints]
+    for k, adata in enumerate(parts):
+        n = adata.n_obs
+        adata.obs["score"] = np.linspace(0.5, 1.5, n) if k == 2 else np.arange(n)  # mixed
+        adata.obs["batch"] = pd.array([None if i % 3 == 0 else i for i in range(n)], "Int64")
+    paths = []
+    for k, adata in enumerate(parts):
+        path = tmp_path / f"edge{k}.h5ad"
+        adata.write_h5ad(path, compression="gzip" if k == 1 else None)
+        paths.append(path)
+    ds = lc.Dataset([lc.File(p).save() for p in paths], name="edges").save()
+    m = ds.mapped(obs_keys=["score", "batch"])
+    expected = ad.concat(parts, join="inner")
+    assert len(m) == 28
+    got = m.batch(range(len(m)))
+    np.testing.assert_allclose(got["X"], _dense(expected).astype(np.float32))
+    np.testing.assert_allclose(got["score"], expected.obs["score"].to_numpy(dtype=float))
+    batch = expected.obs["batch"].to_numpy(dtype=float, na_value=np.nan)
+    np.testing.assert_array_equal(np.isnan(got["batch"]), np.isnan(batch))
+    assert m[21]["score"] == expected.obs["score"].iloc[21]
+    with pytest.raises(TypeError):
+        m.batch([True, False])
+
+
+def test_the_latest_version_of_a_dataset_of_files_can_be_deleted(instance, atlas):
+    paths, _ = atlas
+    a, b, c = _files(paths)
+    ds = lc.Dataset([a, b], name="atlas").save()
+    v1 = ds.add_files(c)
+    v1.delete()
+    latest = lc.Dataset.latest("atlas")
+    assert latest.id == ds.id and latest.is_latest
+    assert len(latest.files.list()) == 2

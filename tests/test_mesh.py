@@ -164,3 +164,48 @@ def test_two_instances_with_one_name_are_never_confused(make_instance, tmp_path,
     with pytest.raises(lc.InstanceError, match="Two instances are named"):
         lc.sql("SELECT count(*) FROM ulabel", attach=[str(tmp_path / "one")])
     assert lc.connect(first.name).config.storage == second.config.storage
+
+
+def test_records_read_there_are_not_taken_for_records_here(two, tmp_path):
+    a, b, recs = two
+    theirs = lc.File.using(a).get(recs["only_a"].uid)
+    assert theirs.path == str(tmp_path / "lab_a" / theirs.blob)  # its own storage
+    assert theirs.load()["y"].tolist() == [3]
+    assert theirs.run.uid == recs["run"].uid and theirs.run.transform.name == "qc pipeline"
+    assert {label.name for label in theirs.ulabels.list()} == {"T cell", "batch 1"}
+    assert theirs.features.get_values()["temperature"] == 21.5
+    here = lc.File.filter().one()
+    before = (lc.ULabel.filter().count(), lc.Dataset.filter().count())
+    with pytest.raises(lc.ValidationError, match="transfer"):
+        here.ulabels.add(lc.ULabel.using(a).get(name="batch 1"))
+    with pytest.raises(lc.ValidationError, match="transfer"):
+        lc.Dataset([theirs], name="foreign")
+    with pytest.raises(lc.ValidationError, match="transfer"):
+        theirs.ulabels.add(lc.ULabel.filter().first())
+    with pytest.raises(lc.ValidationError, match="transfer"):
+        lc.save([lc.ULabel.using(a).get(name="batch 1")])
+    assert (lc.ULabel.filter().count(), lc.Dataset.filter().count()) == before
+    assert here.ulabels.count() == 0
+
+
+def test_a_cycle_of_foreign_keys_transfers(two):
+    a, b, recs = two
+    lc.connect(a)
+    run = lc.Run.get(recs["run"].uid)
+    report = lc.File(pd.DataFrame({"r": [1]}), key="reports/qc.parquet", run=run).save()
+    run.report = report
+    run.save()
+    lc.connect(b)
+    copied = lc.File.using(a).get(report.uid).save()
+    assert copied.run.report.uid == report.uid and copied.run.uid == run.uid
+    assert lc.Run.filter().count() == 1
+
+
+def test_a_transfer_does_not_merge_version_families(two):
+    a, b, recs = two
+    lc.File(pd.DataFrame({"other": [0]}), key="t/only-a.parquet").save()  # that key, here
+    before = lc.File.filter().count()
+    with pytest.raises(lc.TransferConflictError, match="not merged"):
+        lc.File.using(a).get(recs["only_a"].uid).save()
+    assert lc.File.filter().count() == before
+    assert lc.ULabel.filter(name="batch 1").count() == 0  # one transaction: nothing kept

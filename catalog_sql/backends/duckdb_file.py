@@ -93,7 +93,8 @@ class DuckDBBackend(Backend):
         self._remote = False  # whether _con is a RemoteConnection to another holder
         self._turn = threading.Lock()  # write transactions, ours and our clients', in turn
         self._tx_con = None  # the connection the open transaction runs on
-        self._lent = False  # attached to a query across catalogs (attachable)
+        self._lent = 0  # blocks this catalog is attached to a query across catalogs in
+        self._lend_turn = False  # whether lending it took the turn lock
         _BACKENDS.add(self)
         atexit.register(self.close)
 
@@ -288,23 +289,26 @@ class DuckDBBackend(Backend):
         raises :class:`CatalogLockedError` instead of waiting for itself."""
         from sqlglot import exp
 
-        with self._rlock:
-            if self._tx_depth:
-                raise CatalogError(f"{self.path} is in a transaction; attach it after it ends.")
-            self._release()
-            take_turn = not _unwritable(self.path) and os.access(self.path.parent, os.W_OK)
-            if take_turn:
-                self._lock.acquire(time.monotonic() + self._lock.timeout)
-            self._lent = True
-            try:
-                path = exp.Literal.string(str(self.path)).sql("duckdb")
-                name = exp.to_identifier(alias, quoted=True).sql("duckdb")
-                statement = f"ATTACH {path} AS {name} (READ_ONLY)"
-                deadline = time.monotonic() + self._lock.timeout
-                yield lambda con: _attach_when_free(con, statement, deadline)
-            finally:
-                self._lent = False
-                if take_turn:
+        with self._rlock:  # only while handing the file over: other threads then see _lent
+            if not self._lent:
+                if self._tx_depth:
+                    raise CatalogError(f"{self.path} is in a transaction; attach it after it ends.")
+                self._release()
+                self._lend_turn = not _unwritable(self.path) and os.access(self.path.parent,
+                                                                           os.W_OK)  # fmt: skip
+                if self._lend_turn:
+                    self._lock.acquire(time.monotonic() + self._lock.timeout)
+            self._lent += 1  # nested blocks (lc.sql inside lc.attach) lend it once
+        try:
+            path = exp.Literal.string(str(self.path)).sql("duckdb")
+            name = exp.to_identifier(alias, quoted=True).sql("duckdb")
+            statement = f"ATTACH {path} AS {name} (READ_ONLY)"
+            deadline = time.monotonic() + self._lock.timeout
+            yield lambda con: _attach_when_free(con, statement, deadline)
+        finally:
+            with self._rlock:
+                self._lent -= 1
+                if not self._lent and self._lend_turn:
                     self._lock.release()
 
     # -- transactions: ours and our clients' take turns ----------------------------
@@ -527,6 +531,11 @@ def _attach_when_free(con, statement: str, deadline: float) -> None:
                     f"Cannot attach a catalog read-only: {' '.join(str(err).split())}"
                 ) from None
             time.sleep(0.02)
+        except duckdb.Error as err:  # e.g. attached already by another query in this process
+            raise CatalogLockedError(
+                f"Cannot attach a catalog read-only: {' '.join(str(err).split())} (one query "
+                f"across instances at a time per process: run it inside the open lc.attach)"
+            ) from None
 
 
 def _types_by_table(rows: list[tuple]) -> dict[str, dict[str, str | None]]:

@@ -115,7 +115,16 @@ class ForeignKey(Field):
             return cached
         if target_id is None:
             return None
-        record = self.target_class().get(id=target_id)
+        from .lifecycle import origin
+
+        other = origin(obj)
+        if other is None:
+            record = self.target_class().get(id=target_id)
+        else:  # read from another instance: so is what it points at
+            from ..instance import using_instance
+
+            with using_instance(other):
+                record = self.target_class().get(id=target_id)
         cache[self.name] = record
         return record
 
@@ -126,6 +135,9 @@ class ForeignKey(Field):
             cache.pop(self.name, None)
             return
         target = self.target_class()
+        from .lifecycle import require_local
+
+        require_local(value, f"{type(obj).__name__}.{self.name}")
         if not isinstance(value, target):
             from ..errors import ValidationError
 

@@ -20,6 +20,7 @@ Deleting runs ``_after_delete()`` after the commit. The state below lives on the
 from __future__ import annotations
 
 import copy
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,6 +67,59 @@ def state(record: Any) -> SaveState:
     if found is None:
         found = data["_state"] = SaveState()
     return found
+
+
+def origin(record: Any) -> Any:
+    """The other instance ``record`` was read from (``Registry.using``), or None."""
+    found = getattr(record, "__dict__", {}).get("_state")
+    return found.origin if found is not None else None
+
+
+def require_local(record: Any, doing: str) -> None:
+    """Refuse to use a record read from another instance where this instance's records
+    are meant (its id means another row here)."""
+    other = origin(record)
+    if other is not None:
+        from ..errors import ValidationError
+
+        raise ValidationError(
+            f"{type(record).__name__} {record.__dict__.get('uid')} was read from instance "
+            f"{other.name!r}; {doing} takes records of this instance. Copy it here first: "
+            f"record.transfer() (or .save())."
+        )
+
+
+def at_origin(method):
+    """Run a read method of a record in the instance it was read from (``using``), so a
+    File found in another instance stages from that instance's storage."""
+
+    @functools.wraps(method)
+    def run(self, *args: Any, **kwargs: Any) -> Any:
+        other = origin(self)
+        if other is None:
+            return method(self, *args, **kwargs)
+        from ..instance import using_instance
+
+        with using_instance(other):
+            return method(self, *args, **kwargs)
+
+    return run
+
+
+def at_owner_origin(method):
+    """:func:`at_origin` for the managers of a record (``file.labels``, ``.features``)."""
+
+    @functools.wraps(method)
+    def run(self, *args: Any, **kwargs: Any) -> Any:
+        other = origin(self.owner)
+        if other is None:
+            return method(self, *args, **kwargs)
+        from ..instance import using_instance
+
+        with using_instance(other):
+            return method(self, *args, **kwargs)
+
+    return run
 
 
 def snapshot(record: Any) -> dict[str, Any]:

@@ -158,11 +158,14 @@ class QuerySet:
             columns, rows = self._backend().fetch(self._compile(limit=limit, ordered=ordered))
         build = self.model._from_row
         records = [build(columns, row) for row in rows]
-        if self._instance is not None and self._instance.foreign:
+        from ..instance import _USING
+
+        where = self._instance or _USING.get()
+        if where is not None and where.foreign:  # read from another instance: say so
             from .lifecycle import state
 
             for record in records:
-                state(record).origin = self._instance
+                state(record).origin = where
         return records
 
     def list(self) -> list[Record]:

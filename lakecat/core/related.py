@@ -39,9 +39,11 @@ class RelatedManager:
 
     def all(self) -> Any:
         """A QuerySet of the linked records."""
+        from .lifecycle import origin
         from .queryset import QuerySet
 
-        return QuerySet(self.other).filter(**{self.back: self.owner.id})
+        where = QuerySet(self.other, instance=origin(self.owner))
+        return where.filter(**{self.back: self.owner.id})
 
     def __getattr__(self, name: str) -> Any:
         if name in _DELEGATED:
@@ -58,10 +60,13 @@ class RelatedManager:
         """Link ``records`` (saving unsaved ones); a link that exists is kept once."""
         import pyarrow as pa
 
+        from .lifecycle import require_local
         from .writes import _write, retrying
 
         records = _flatten(records)
+        require_local(self.owner, "adding links")
         for record in records:
+            require_local(record, "adding links")
             self._check(record)
             if record.id is None:
                 record.save()
@@ -79,9 +84,13 @@ class RelatedManager:
 
     def remove(self, *records: Record) -> None:
         """Unlink ``records``."""
+        from .lifecycle import require_local
         from .writes import _write
 
-        ids = [r.id for r in _flatten(records) if r.id is not None]
+        records = _flatten(records)
+        for record in [self.owner, *records]:
+            require_local(record, "removing links")
+        ids = [r.id for r in records if r.id is not None]
         with _write([]) as instance:
             target = instance.backend.target
             for row_id in ids:

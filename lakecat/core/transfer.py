@@ -57,6 +57,8 @@ class _Copier:
     def __init__(self, origin: Any) -> None:
         self.origin = origin
         self.done: dict[tuple[type, int], Any] = {}
+        self.active: set[tuple[type, int]] = set()  # being copied (their keys followed)
+        self.deferred: list[tuple[Any, str, tuple[type, int]]] = []
         self.columns: dict[str, list[str]] = {}
 
     def read(self, read):
@@ -72,12 +74,32 @@ class _Copier:
             return self.done[key]
         _check_transferable(record)
         found = self._existing(record)
-        if found is None:
+        if found is not None:  # that record, as it is here: nothing is added to it
+            self.done[key] = found
+            return found
+        self.active.add(key)
+        try:
             found = self._insert(record)
+        finally:
+            self.active.discard(key)
         self.done[key] = found
+        self._resolve_deferred()
         self._links(record, found)
         self._values(record, found)
         return found
+
+    def _resolve_deferred(self) -> None:
+        """Foreign keys that closed a cycle (a run's report made by that run) point at
+        records copied since: set them now."""
+        from .writes import save_one
+
+        waiting, self.deferred = self.deferred, []
+        for new, column, key in waiting:
+            if key in self.done:
+                new.__dict__[column] = self.done[key].id
+                save_one(new)
+            else:
+                self.deferred.append((new, column, key))
 
     def _values(self, record: Any, copied: Any) -> None:
         """Feature values (``features.add_values``) of a File or Dataset."""
@@ -106,11 +128,30 @@ class _Copier:
                 found = cls.filter(**{column: value}).order_by("id").first()
                 if found is not None:
                     return found
+        self._refuse_family_merge(record)
         return None
+
+    def _refuse_family_merge(self, record: Any) -> None:
+        """A versioned record whose key (File) or name (Dataset) has a version family
+        here would become a version of that family: refused (versions are not merged)."""
+        cls = type(record)
+        if cls.__name__ not in ("File", "Dataset"):  # content families; provenance joins
+            return
+        family = cls._family_field if cls._versioned else None
+        value = record.__dict__.get(family) if family else None
+        if value is None or not cls.filter(**{family: value}).exists():
+            return
+        raise TransferConflictError(
+            f"A {cls.__name__} with {family} {value!r} exists here with other content: "
+            f"the transfer would make {cls.__name__} {record.uid} of {self.origin.name!r} a "
+            f"version of it. Versions of two instances are not merged; rename one of them "
+            f"({family}=...) first."
+        )
 
     def _insert(self, record: Any) -> Any:
         cls = type(record)
         data = {c: record.__dict__.get(c) for c in cls._meta.columns if c not in _OWN_COLUMNS}
+        cycle: list[tuple[str, tuple[type, int]]] = []
         for name, field in cls._meta.fields.items():
             if not isinstance(field, ForeignKey):
                 continue
@@ -119,6 +160,9 @@ class _Copier:
             if name in _NOT_COPIED or target_id is None:
                 continue
             target_cls = field.target_class()
+            if (target_cls, target_id) in self.active:  # a cycle: set once that one exists
+                cycle.append((field.column, (target_cls, target_id)))
+                continue
             related = self.read(lambda c=target_cls, i=target_id: c.filter(id=i).one_or_none())
             if related is not None:
                 data[field.column] = self.copy(related).id
@@ -129,7 +173,9 @@ class _Copier:
                 new.__dict__.pop(column, None)
         from .writes import save_one
 
-        return save_one(new)  # the plain insert-or-get (a Dataset's save writes tables)
+        saved = save_one(new)  # the plain insert-or-get (a Dataset's save writes tables)
+        self.deferred += [(saved, column, key) for column, key in cycle]
+        return saved
 
     def _links(self, record: Any, copied: Any) -> None:
         from catalog_sql import statements

@@ -306,11 +306,14 @@ def save(records: Iterable[Record]) -> list[Record]:
         >>> all(r.id is not None for r in saved)
         True
     """
+    from .lifecycle import require_local
+
     records = list(records)
     groups: dict[type, list[Record]] = defaultdict(list)
     for record in records:
         if not hasattr(type(record), "_meta"):
             raise ValidationError(f"lakecat.save() takes records, got {type(record).__name__}.")
+        require_local(record, "lakecat.save()")
         groups[type(record)].append(record)
     for cls, group in groups.items():
         for column in cls._meta.required:

@@ -34,6 +34,7 @@ def kind_of(file: Any) -> str | None:
 def check_files(files: Any) -> list:
     """Saved Files of one kind, each once (typed errors name the offending files)."""
     from ..core.catalog import registry_class
+    from ..core.lifecycle import require_local
 
     File = registry_class("File")
     if not isinstance(files, (list, tuple)):
@@ -46,6 +47,7 @@ def check_files(files: Any) -> list:
             )
         if f.id is None:
             raise ValidationError("A dataset of files takes saved Files: call .save() first.")
+        require_local(f, "a dataset of files")
         if kind_of(f) is None:
             raise ValidationError(
                 f"File {f.uid} ({f.key or f.suffix or 'no suffix'}) cannot be part of a "

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from ..core.lifecycle import state
+from ..core.lifecycle import at_origin, state
 from ..errors import (
     DatasetExistsError,
     NotFoundError,
@@ -254,11 +254,9 @@ class DatasetMixin:
     def _new_version(self, data: Any, mode: str, schema_mode: str | None):
         if self.format == "files" or isinstance(data, (list, tuple)):
             if self.format != "files" or not isinstance(data, (list, tuple)):
-                raise ValidationError(
-                    f"Dataset {self.name!r} is a {self.format} "
-                    f"{'dataset of files' if self.format == 'files' else 'table'}: give "
-                    f"{'a list of Files' if self.format == 'files' else 'rows (a DataFrame)'}."
-                )
+                what = "a dataset of files" if self.format == "files" else f"a {self.format} table"
+                wanted = "a list of Files" if self.format == "files" else "rows (a DataFrame)"
+                raise ValidationError(f"Dataset {self.name!r} is {what}: give {wanted}.")
             from .collection import check_files
 
             files = check_files(data)
@@ -289,11 +287,12 @@ class DatasetMixin:
 
         def removed(old: list) -> list:
             missing = gone - {f.id for f in old}
-            if missing or not gone:
+            if not gone:
+                raise ValidationError("remove_files: no files were given.")
+            if missing:
                 raise ValidationError(
-                    f"remove_files: {len(missing) or 'no'} of the given files "
-                    f"{'are' if missing else 'were given; pass Files that are'} in the latest "
-                    f"version of {self.name!r}."
+                    f"remove_files: {len(missing)} of the given files are not in the latest "
+                    f"version of {self.name!r}; pass Files that are in it."
                 )
             kept = [f for f in old if f.id not in gone]
             if not kept:
@@ -482,12 +481,14 @@ class DatasetMixin:
             # The table's head must be the registered latest again, so the next append and
             # the shell view see the right rows (Delta: a RESTORE commit; Parquet: drop the
             # snapshot).
-            tables.undo_write(url, fmt, version, remaining.delta_version, options)
+            if fmt != "files":  # a dataset of files has no table to roll back
+                tables.undo_write(url, fmt, version, remaining.delta_version, options)
             return remaining
 
     #: Where feature values of Datasets are linked (``lc.Dataset.filter(features__x=1)``).
     _feature_value_link = ("dataset_feature_value", "dataset_id")
 
+    @at_origin
     def describe(self):
         """Provenance, features with types and values, labels by feature and versions:
         ``print(record.describe())``; shown as HTML in Jupyter."""
@@ -570,6 +571,7 @@ class DatasetMixin:
             )
         return found
 
+    @at_origin
     def versions(self):
         """One row per version: version, created_at, run, rows, operation (pandas)."""
         import pandas as pd
@@ -582,11 +584,13 @@ class DatasetMixin:
                          "uid": record.uid, "is_latest": record.is_latest})  # fmt: skip
         return pd.DataFrame(rows)
 
+    @at_origin
     def _url(self) -> str:
         from ..instance import current
 
         return current().storage_root.url(self.key)
 
+    @at_origin
     def _options(self) -> dict:
         from ..instance import current
 
@@ -618,6 +622,7 @@ class DatasetMixin:
         where = tables.location(record._url(), record.format, record.delta_version)
         return record, record.format, where
 
+    @at_origin
     def to_arrow(self, version: int | None = None):
         """The table (at ``version``, default latest) as a pyarrow Table."""
         from . import tables
@@ -626,6 +631,7 @@ class DatasetMixin:
         with storage_errors(f"reading dataset {self.name!r}"):
             return tables.read(where, kind, record.delta_version, self._options())
 
+    @at_origin
     def load(self, version: int | None = None, *, join: str | None = None,
              label: str | None = None):  # fmt: skip
         """The data (at ``version``, default this record's) in memory: a table as a pandas
@@ -643,6 +649,7 @@ class DatasetMixin:
             raise ValidationError("join= and label= apply to datasets of AnnData files.")
         return self.to_arrow(version).to_pandas()
 
+    @at_origin
     def stage(self, version: int | None = None) -> list:
         """Local paths of every file of a dataset of files, verified against their hashes
         (remote files are copied into the cache once, with a progress bar)."""
@@ -657,6 +664,7 @@ class DatasetMixin:
         with storage_errors(f"staging dataset {self.name!r}"):
             return collection.stage(record)
 
+    @at_origin
     def mapped(self, obs_keys: Any = None, *, join: str | None = "inner",
                layer: str | None = None, dtype: str = "float32",
                version: int | None = None):  # fmt: skip
@@ -680,12 +688,14 @@ class DatasetMixin:
             return collection.mapped(record, obs_keys=obs_keys, join=join, layer=layer,
                                      dtype=dtype)  # fmt: skip
 
+    @at_origin
     def to_polars(self, version: int | None = None):
         """The table as a polars DataFrame."""
         import polars as pl
 
         return pl.from_arrow(self.to_arrow(version))
 
+    @at_origin
     def query(self, sql: str, *, version: int | None = None):
         """Run a read-only SELECT over the table, named ``self``, with DuckDB (pandas).
 
@@ -701,6 +711,7 @@ class DatasetMixin:
         record, kind, where = self._sources(version)
         return tables.query(sql, where, kind, record.delta_version, self._options())
 
+    @at_origin
     def backed(self, version: int | None = None):
         """A lazy DuckDB relation over the table (nothing is loaded until you fetch)."""
         from . import tables
@@ -709,6 +720,7 @@ class DatasetMixin:
         return tables.relation(where, kind, record.delta_version, self._options())
 
     @property
+    @at_origin
     def path(self) -> str:
         """Where the table lives (URL or local path)."""
         return self._url()

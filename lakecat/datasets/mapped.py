@@ -90,16 +90,16 @@ class Plan:
         try:
             with np.load(path, allow_pickle=False) as data:
                 arrays = {name: data[name] for name in data.files}
-        except (OSError, ValueError, KeyError):
+            meta = json.loads(str(arrays["meta"]))
+            files = range(len(arrays["n_obs"]))
+            columns = [(arrays[f"src{k}"], arrays[f"dest{k}"]) for k in files]
+            codes = {key: [arrays[f"obs{k}:{key}"] for k in files] for key in meta["coded"]}
+            values = {key: [arrays[f"obs{k}:{key}"] for k in files] for key in meta["valued"]}
+            return cls([int(n) for n in arrays["n_obs"]], [int(n) for n in arrays["widths"]],
+                       [str(v) for v in arrays["var_names"]], columns, codes,
+                       meta["encoders"], values)  # fmt: skip
+        except Exception:  # noqa: BLE001 - a damaged cache is recomputed, never trusted
             return None
-        meta = json.loads(str(arrays["meta"]))
-        files = range(len(arrays["n_obs"]))
-        columns = [(arrays[f"src{k}"], arrays[f"dest{k}"]) for k in files]
-        codes = {key: [arrays[f"obs{k}:{key}"] for k in files] for key in meta["coded"]}
-        values = {key: [arrays[f"obs{k}:{key}"] for k in files] for key in meta["valued"]}
-        return cls([int(n) for n in arrays["n_obs"]], [int(n) for n in arrays["widths"]],
-                   [str(v) for v in arrays["var_names"]], columns, codes, meta["encoders"],
-                   values)  # fmt: skip
 
 
 def plan_key(hashes: list[str], obs_keys: list[str], join: str | None, layer) -> str:
@@ -278,7 +278,7 @@ class MappedDataset:
         result: dict[str, Any] = {"X": out}
         for key in self.obs_keys:
             source = self.plan.codes.get(key) or self.plan.values[key]
-            result[key] = np.empty(len(where), dtype=source[0].dtype)
+            result[key] = np.empty(len(where), dtype=np.result_type(*source))
         for k in np.unique(files).tolist():
             at = np.flatnonzero(files == k)
             local = where[at] - self.offsets[k]
@@ -290,7 +290,10 @@ class MappedDataset:
     def _positions(self, indices):
         import numpy as np
 
-        where = np.asarray(indices, dtype=np.int64).reshape(-1)
+        asked = np.asarray(indices)
+        if asked.size and asked.dtype.kind not in "iu":
+            raise TypeError(f"observation indices are integers, got {asked.dtype} values")
+        where = asked.astype(np.int64).reshape(-1)
         n = len(self)
         if where.size and (where.min() < -n or where.max() >= n):
             bad = int(where[(where < -n) | (where >= n)][0])

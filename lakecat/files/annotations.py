@@ -20,6 +20,8 @@ from typing import Any
 from catalog_sql import statements
 from catalog_sql.errors import FieldError, ValidationError
 
+from ..core.lifecycle import at_owner_origin
+
 #: The feature types: ``cat`` is categorical (``cat[CellType]`` once labels are linked).
 TYPES = ("int", "float", "str", "bool", "datetime", "date", "cat", "dict", "list")
 
@@ -137,12 +139,15 @@ class LabelManager:
     def add(self, records: Any, feature: Any = None) -> None:
         """Link ``records`` (one, a list or a QuerySet, of any label registry) as labels,
         under ``feature`` (a Feature or its name; created as ``cat[Registry]`` if new)."""
+        from ..core.lifecycle import require_local
         from ..core.writes import retrying
 
         owner = self.owner
         if owner.id is None:
             raise ValidationError(f"Save the {type(owner).__name__} before adding labels.")
         items = _records(records)
+        for record in [owner, *items]:
+            require_local(record, "adding labels")
         for record in items:
             if not hasattr(type(record), "_meta") or record.id is None:
                 raise ValidationError(f"Labels are saved records, got {record!r}.")
@@ -175,6 +180,7 @@ class LabelManager:
                                                    {"feature_id": feat.id}, key)  # fmt: skip
                     backend.execute(stmt)
 
+    @at_owner_origin
     def get(self, feature: Any, registry: Any = None) -> list:
         """The labels linked under ``feature`` (of ``registry``, default: the feature's
         ``cat[…]`` type, else every label registry)."""
@@ -191,6 +197,7 @@ class LabelManager:
                 found += cls.filter(id__in=ids).order_by("id").list()
         return found
 
+    @at_owner_origin
     def by_feature(self) -> dict[str, list]:
         """Feature name (or ``None``) → labels, for every label registry."""
         from ..instance import current
@@ -335,11 +342,13 @@ class FeatureManager(Mapping):
         self.owner = owner
         self._sets: dict | None = None
 
+    @at_owner_origin
     def _slots(self) -> dict:
         if self._sets is None:
             self._sets = self.owner._feature_sets()
         return self._sets
 
+    @at_owner_origin
     def __getitem__(self, slot: str):
         return self._slots()[slot]
 
@@ -355,11 +364,13 @@ class FeatureManager(Mapping):
     def add_values(self, values: dict[str, Any]) -> None:
         """Annotate with ``{feature name: value}``: numbers, text, booleans, dates, JSON
         data, or records (and lists of records), which become labels of that feature."""
+        from ..core.lifecycle import require_local
         from ..core.writes import retrying
 
         owner = self.owner
         if owner.id is None:
             raise ValidationError(f"Save the {type(owner).__name__} before adding values.")
+        require_local(owner, "adding feature values")
         if not isinstance(values, dict):
             raise ValidationError("add_values() takes a dict {feature name: value}.")
         scalars = {}
@@ -399,6 +410,7 @@ class FeatureManager(Mapping):
                 if not backend.fetch(stmt)[1]:
                     backend.execute(statements.insert_row(backend.target, link, key))
 
+    @at_owner_origin
     def get_values(self) -> dict[str, Any]:
         """Feature name → value (a list when a feature has several values), labels too."""
         from ..instance import current

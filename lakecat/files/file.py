@@ -14,7 +14,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from ..core.lifecycle import state
+from ..core.lifecycle import at_origin, state
 from ..errors import (
     IntegrityError,
     LakecatError,
@@ -244,6 +244,7 @@ class FileMixin:
             state(self).blob_deleted = True
 
     # -- reading ---------------------------------------------------------------------
+    @at_origin
     def _storage(self) -> StorageRoot:
         from ..instance import current
 
@@ -257,6 +258,7 @@ class FileMixin:
         return StorageRoot(Storage.get(id=self.storage_id).root)
 
     @property
+    @at_origin
     def path(self) -> str:
         """Where the bytes live (local path or URL)."""
         self._require_saved()
@@ -266,6 +268,7 @@ class FileMixin:
         if self.id is None or self.blob is None:
             raise ValidationError("Save the File before reading it.")
 
+    @at_origin
     def stage(self) -> Path:
         """A local path to the content, verified against the hash (cached for reuse)."""
         self._require_saved()
@@ -335,6 +338,7 @@ class FileMixin:
             )
         return fmt
 
+    @at_origin
     def load(self) -> Any:
         """The content as an in-memory object of the right type (DataFrame, AnnData…)."""
         fmt = self._format()
@@ -344,6 +348,7 @@ class FileMixin:
         except Exception as err:
             raise _wrap_format_error(err) from err
 
+    @at_origin
     def backed(self) -> Any:
         """A handle that reads lazily, from local or remote storage, without loading."""
         self._require_saved()
@@ -404,6 +409,7 @@ class FileMixin:
 
         return file_feature_sets(self.id)
 
+    @at_origin
     def describe(self):
         """Provenance, features with types and values, labels by feature and versions:
         ``print(record.describe())``; shown as HTML in Jupyter."""
@@ -423,6 +429,7 @@ class FileMixin:
         return LabelManager(self)
 
     @property
+    @at_origin
     def versions(self):
         """Every version of this file, oldest first."""
         from catalog_sql.query import Q
