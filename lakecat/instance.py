@@ -268,6 +268,14 @@ class Instance:
             "config": str(self.path / CONFIG_FILE),
         }
 
+    def publish(self) -> str:
+        """Put a consistent copy of this embedded catalog next to its data in object
+        storage, for collaborators who read it with ``lc.connect(<storage URL>,
+        read_only=True)``; returns its URL (see :mod:`lakecat.published`)."""
+        from .published import publish
+
+        return publish(self)
+
     def close(self) -> None:
         """Release the catalog."""
         self.backend.close()
@@ -486,6 +494,7 @@ def connect(
     *,
     read_only: bool = False,
     db: str | None = None,
+    storage_options: dict | None = None,
 ) -> Instance:
     """Open an existing instance (path, name, or the remembered current one).
 
@@ -497,6 +506,9 @@ def connect(
         db: a Postgres instance only: the ``postgresql://`` URL to connect with instead
             of the one in its settings — a collaborator's own role (``lakecat
             collaborator add``). Used for this process only, never written down.
+        storage_options: with a storage URL (``s3://bucket/lab``) as ``instance``: the
+            fsspec options to read the catalog its owner published there
+            (``instance.publish()``), which is then opened read-only.
 
     Examples:
         >>> import lakecat as lc, tempfile
@@ -505,6 +517,11 @@ def connect(
         >>> lc.connect(root).config.storage == str(Path(root).resolve())
         True
     """
+    if isinstance(instance, str) and _is_remote(instance):  # a published catalog
+        from .published import fetch
+
+        instance = fetch(instance, storage_options, home() / "cache" / "published")
+        read_only = True
     path = _locate(instance)
     config = _read_config(path)
     if db is not None:

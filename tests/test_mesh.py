@@ -209,3 +209,27 @@ def test_a_transfer_does_not_merge_version_families(two):
         lc.File.using(a).get(recs["only_a"].uid).save()
     assert lc.File.filter().count() == before
     assert lc.ULabel.filter(name="batch 1").count() == 0  # one transaction: nothing kept
+
+
+def test_a_published_catalog_is_read_from_object_storage(s3_bucket, tmp_path, monkeypatch):
+    """The owner of an S3 instance publishes its catalog; a collaborator with another
+    settings folder reads it (files from the bucket), and can write nowhere."""
+    url, options = s3_bucket
+    owner = lc.init(storage=f"{url}/lab", name="s3lab", storage_options=options)
+    f = lc.File(pd.DataFrame({"x": [4, 5]}), key="t/x.parquet").save()
+    lc.ULabel(name="published label").save()
+    with pytest.raises(lc.InstanceError, match="publish"):
+        lc.connect(f"{url}/other", storage_options=options)
+    assert owner.publish().endswith("/.lakecat/published/catalog.duckdb")
+    lc.disconnect()
+    monkeypatch.setenv("LAKECAT_HOME", str(tmp_path / "collaborator"))
+    reader = lc.connect(f"{url}/lab", read_only=True, storage_options=options)
+    assert reader.backend.read_only
+    assert lc.ULabel.filter(name="published label").count() == 1
+    assert lc.File.get(f.uid).load()["x"].tolist() == [4, 5]
+    with pytest.raises(lc.ReadOnlyError):
+        lc.ULabel(name="written").save()
+    import s3fs
+
+    listing = sorted(s3fs.S3FileSystem(**options).find(f"{url}/lab"))
+    assert all("/objects/" in p or "/published/" in p for p in listing)

@@ -99,6 +99,22 @@ def connect(instance: str) -> None:
 
 
 @cli.command()
+def publish() -> None:
+    """Copy the current embedded catalog next to its data in object storage.
+
+    Collaborators then read the instance without the owner's machine:
+    lc.connect("s3://bucket/lab", read_only=True). Publish again after changes.
+
+    \b
+    Example:
+      lakecat publish
+    """
+    from ..instance import current
+
+    click.echo(f"published {current().publish()}")
+
+
+@cli.command()
 def info() -> None:
     """Show the current instance, storage, back end and schema version.
 
