@@ -166,15 +166,23 @@ def main() -> None:
     r_stacked = rate(m.batch, batches)
     r_batch_lamin = rate(lamin.batch, batches[: max(args.batches // 4, 1)])
     r_batch_backed = rate(backed.rows, batches)
-    t_load, t_concat = float("inf"), float("inf")
-    for _ in range(3):  # alternating, best of three: both read the same page-cached files
-        start = time.perf_counter()
-        loaded = ds.load(join="inner")
-        t_load = min(t_load, time.perf_counter() - start)
-        del loaded
-        start = time.perf_counter()
-        expected = ad.concat([ad.read_h5ad(p) for p in local], join="inner")
-        t_concat = min(t_concat, time.perf_counter() - start)
+
+    def lakecat_load():
+        return ds.load(join="inner")
+
+    def anndata_concat():
+        return ad.concat([ad.read_h5ad(p) for p in local], join="inner")
+
+    best = {lakecat_load: float("inf"), anndata_concat: float("inf")}
+    for round_ in range(6):  # best of six, each going first in turn (memory reuse favours
+        order = list(best) if round_ % 2 else list(best)[::-1]  # whoever runs second)
+        for fn in order:
+            start = time.perf_counter()
+            result = fn()
+            best[fn] = min(best[fn], time.perf_counter() - start)
+            del result
+    t_load, t_concat = best[lakecat_load], best[anndata_concat]
+    expected = anndata_concat()
     loaded = ds.load(join="inner")
     assert loaded.shape == expected.shape == m.shape
     size = f"{args.files} files x {args.cells:,} cells x {args.genes:,} genes, CSR"
@@ -192,7 +200,7 @@ def main() -> None:
         f"| `mapped()` construction, plan cached | {t_again * 1e3:.0f} ms | | | ≤ 1 s |",
         f"| `ds.stage()` in a new process (verifies {megabytes:.0f} MB by hash) | "
         f"{t_stage * 1e3:.0f} ms | | | |",
-        f'| `ds.load(join="inner")` ({expected.n_obs:,} x {expected.n_vars:,}), best of 3 | '
+        f'| `ds.load(join="inner")` ({expected.n_obs:,} x {expected.n_vars:,}), best of 6 | '
         f"{t_load:.2f} s | `anndata.concat(read_h5ad…)` {t_concat:.2f} s | "
         f"{t_load / t_concat:.2f}x | ≤ 1.2x |",
     ]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SECTIONS = ("## Catalog core", "## Files", "## Datasets", "## Tracking", "## Curation",
-            "## Web page", "## Contention")  # fmt: skip
+            "## Web page", "## Contention", "## Datasets of AnnData files", "## Mesh")  # fmt: skip
 
 
 def test_the_quick_benchmark_run_writes_every_section(tmp_path):
@@ -27,4 +27,5 @@ def test_the_quick_benchmark_run_writes_every_section(tmp_path):
     assert text.count("Machine: ") >= len(SECTIONS)
     if pg:
         assert "| postgres | 2 x 40 | labels |" in text and "| postgres: registry page" in text
+        assert "## Mesh on Postgres" in text and "## Collaborator roles" in text
     assert (ROOT / "benchmarks" / "RESULTS.md").read_text() == measured  # never overwritten

@@ -30,23 +30,23 @@ def _spawn(root, worker: str, n: int, env) -> subprocess.Popen:
 
 # DuckDB only: these are about the embedded catalog's file lock (Postgres writers share a
 # server; test_versions.py runs concurrent writers on both back ends).
-def test_four_processes_save_500_each(tmp_path, monkeypatch):
+def test_four_processes_save_250_each(tmp_path, monkeypatch):
     import os
 
     root = tmp_path / "shared"
     lc.init(storage=str(root))
     lc.disconnect()
     env = {**os.environ, "LAKECAT_LOCK_TIMEOUT": "120"}
-    procs = [_spawn(root, str(w), 500, env) for w in range(4)]
+    procs = [_spawn(root, str(w), 250, env) for w in range(4)]
     outputs = [p.communicate(timeout=300) for p in procs]
     for proc, (out, err) in zip(procs, outputs):
         assert proc.returncode == 0, err
         assert out.startswith("done")
     lc.connect(root)
-    assert lc.ULabel.filter().count() == 2000
+    assert lc.ULabel.filter().count() == 1000
     for w in range(4):
-        assert lc.ULabel.filter(name__startswith=f"w{w}-").count() == 500
-    assert len({r.uid for r in lc.ULabel.filter().list()}) == 2000
+        assert lc.ULabel.filter(name__startswith=f"w{w}-").count() == 250
+    assert len({r.uid for r in lc.ULabel.filter().list()}) == 1000
 
 
 def test_reader_waits_for_busy_writer_then_gets_in(tmp_path):  # DuckDB only: the file lock
