@@ -9,12 +9,16 @@ Examples:
     >>> from catalog_sql.model import Column, Schema, TableModel
     >>> s = Schema()
     >>> s.add(TableModel("ulabel", {"id": Column("id", "int"), "name": Column("name", "str")}))
-    >>> c = Compiler(s, Target("duckdb")).select("ulabel", Q(name__startswith="a_"))
+    >>> c = Compiler(s, Target("postgres")).select("ulabel", Q(name__startswith="a_"))
     >>> print(c.sql)  # doctest: +NORMALIZE_WHITESPACE
     SELECT "ulabel"."id", "ulabel"."name" FROM "ulabel" AS "ulabel"
-    WHERE "ulabel"."name" LIKE $p0 ESCAPE '\\'
+    WHERE "ulabel"."name" LIKE %(p0)s ESCAPE '\\'
     >>> c.params
     {'p0': 'a\\\\_%'}
+    >>> d = Compiler(s, Target("duckdb")).select("ulabel", Q(name__icontains="a_"))
+    >>> print(d.sql)  # doctest: +NORMALIZE_WHITESPACE
+    SELECT "ulabel"."id", "ulabel"."name" FROM "ulabel" AS "ulabel"
+    WHERE CONTAINS(LOWER("ulabel"."name"), LOWER($p0))
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from sqlglot import exp
 
 from . import sqlcache
 from .errors import FieldError, ValidationError, did_you_mean
-from .lookups import LOOKUPS, Lookup
+from .lookups import DUCKDB_LOOKUPS, LOOKUPS, Lookup
 from .model import Column, Relation, Schema, TableModel
 from .query import Q
 
@@ -254,6 +258,8 @@ class Compiler:
             hint = did_you_mean(bad, LOOKUPS) or f" Known lookups: {', '.join(sorted(LOOKUPS))}."
             raise FieldError(f"Unknown lookup '{bad}' in '{key}'.{hint}")
         lookup = LOOKUPS[name]
+        if self.target.dialect == "duckdb":
+            lookup = DUCKDB_LOOKUPS.get(name, lookup)
         if column.type not in lookup.types:
             raise FieldError(
                 f"Lookup '{name}' does not apply to field '{column.name}' of type {column.type}."

@@ -51,6 +51,18 @@ def _like(cls: type[exp.Expression], pattern: Callable[[str], str]) -> tuple[Pre
     return prepare, build
 
 
+def _text_function(name: str, lower: bool) -> tuple[Prepare, Build]:
+    """DuckDB's string functions instead of LIKE ... ESCAPE, which DuckDB runs 2-3x slower
+    (``contains(lower(name), lower(q))`` 6.4 ms vs ``ILIKE '%q%' ESCAPE`` 16.8 ms at 1e5);
+    the value is used as it is, no wildcards to escape."""
+
+    def build(col: exp.Expression, ph: list[exp.Expression]) -> exp.Expression:
+        left, right = (exp.Lower(this=col), exp.Lower(this=ph[0])) if lower else (col, ph[0])
+        return exp.Anonymous(this=name, expressions=[left, right])
+
+    return _one, build
+
+
 def _one(value: Any, column: Column) -> list[Any]:
     return [coerce(value, column)]
 
@@ -149,3 +161,17 @@ def _build_lookups() -> dict[str, Lookup]:
 
 
 LOOKUPS: dict[str, Lookup] = _build_lookups()
+
+
+def _duckdb_lookups() -> dict[str, Lookup]:
+    functions = {
+        "contains": ("contains", False), "icontains": ("contains", True),
+        "startswith": ("starts_with", False), "istartswith": ("starts_with", True),
+        "endswith": ("suffix", False), "iendswith": ("suffix", True),
+    }  # fmt: skip
+    return {name: Lookup(name, *_text_function(fn, lower), types=TEXT)
+            for name, (fn, lower) in functions.items()}  # fmt: skip
+
+
+#: The text lookups as DuckDB runs them fastest (Postgres keeps LIKE: its indexes serve it).
+DUCKDB_LOOKUPS = _duckdb_lookups()
