@@ -138,6 +138,14 @@ def render_inline(sql: str, params: dict[str, Any], dialect: str) -> str:
     return pattern.sub(lambda m: literal_sql(params[m.group(1)], dialect), sql)
 
 
+def _naive(column: str, alias: str) -> exp.Expression:
+    """A TIMESTAMPTZ column as the naive UTC TIMESTAMP (the session is UTC): DuckDB turns
+    naive timestamps into Python objects ~5x faster (no pytz per value); the caller puts
+    UTC back (``records`` mode, for building records)."""
+    cast = exp.Cast(this=_quoted(column, alias), to=exp.DataType.build("TIMESTAMP"))
+    return exp.alias_(cast, column, quoted=True)
+
+
 def _quoted(name: str, table: str | None = None) -> exp.Column:
     return exp.column(name, table=table, quoted=True)
 
@@ -309,7 +317,8 @@ class Compiler:
         columns: Sequence[str] = (),
     ) -> Compiled:
         """Compile a SELECT over ``table``; ``mode`` is rows, count, exists, ids or values
-        (``columns`` only)."""
+        (``columns`` only); ``records`` is rows as the record builder wants them (on
+        DuckDB, timestamps naive UTC: see :func:`_naive`)."""
         for number, label in ((limit, "limit"), (offset, "offset")):
             bad = not isinstance(number, int) or isinstance(number, bool)
             if number is not None and (bad or not 0 <= number < 2**62):
@@ -348,7 +357,7 @@ class Compiler:
         select = scope.apply(select)
         if cond is not None:
             select = select.where(cond, copy=False)
-        if orders and mode in ("rows", "ids", "values"):
+        if orders and mode in ("rows", "records", "ids", "values"):
             select = select.order_by(*orders, copy=False)
         if mode == "exists":
             limit = 1
@@ -370,6 +379,9 @@ class Compiler:
             return [exp.Literal.number(1)]
         if mode == "ids":
             return [_quoted("id", scope.alias)]
+        if mode == "records" and self.target.dialect == "duckdb":
+            return [_naive(c, scope.alias) if col.type == "datetime" else _quoted(c, scope.alias)
+                    for c, col in scope.table.columns.items()]  # fmt: skip
         return [_quoted(c, scope.alias) for c in scope.table.columns]
 
     def _order(self, scope: _Scope, item: str) -> exp.Ordered:

@@ -155,7 +155,10 @@ class QuerySet:
 
     def _records(self, limit: int | None = None, ordered: bool = False) -> list[Record]:
         with self._scope():
-            columns, rows = self._backend().fetch(self._compile(limit=limit, ordered=ordered))
+            compiled = self._compile("records", limit=limit, ordered=ordered)
+            columns, rows = self._backend().fetch(compiled)
+        if compiled.dialect == "duckdb":
+            rows = _utc(self.model, columns, rows)
         build = self.model._from_row
         records = [build(columns, row) for row in rows]
         from ..instance import _USING
@@ -266,6 +269,28 @@ class QuerySet:
 
     def __repr__(self) -> str:
         return f"<QuerySet {self.model.__name__} {self._describe()}>"
+
+
+def _utc(model: Any, columns: list[str], rows: list) -> list:
+    """Put UTC back on the timestamps a ``records`` query returned naive (DuckDB)."""
+    from datetime import timezone
+
+    from .catalog import table_model
+
+    kinds = table_model(model).columns
+    where = [i for i, c in enumerate(columns) if c in kinds and kinds[c].type == "datetime"]
+    if not where or not rows:
+        return rows
+    utc = timezone.utc
+    out = []
+    for row in rows:
+        row = list(row)
+        for i in where:
+            value = row[i]
+            if value is not None and value.tzinfo is None:
+                row[i] = value.replace(tzinfo=utc)
+        out.append(row)
+    return out
 
 
 def _min(a: int, b: int | None) -> int:

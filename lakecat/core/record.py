@@ -12,6 +12,7 @@ import inspect
 import json
 import logging
 import operator
+import weakref
 from datetime import datetime, timezone
 from typing import Any, ClassVar
 
@@ -64,6 +65,10 @@ class Meta:
             if field.column == column:
                 return field
         raise KeyError(column)
+
+
+#: Per registry class, its JSON columns (asked for every row a query returns).
+_JSON_COLUMNS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 class Record:
@@ -137,7 +142,11 @@ class Record:
         obj = cls.__new__(cls)
         data = obj.__dict__
         data.update(zip(columns, row))
-        for name in cls._json_columns():
+        json_columns = cls._json_columns()
+        if not json_columns:  # the row is what was saved (the usual case: no copies)
+            data["_saved"] = tuple(row)
+            return obj
+        for name in json_columns:
             if isinstance(data.get(name), str):
                 data[name] = json.loads(data[name])
         data["_saved"] = tuple(data[c] for c in columns)
@@ -153,7 +162,12 @@ class Record:
 
     @classmethod
     def _json_columns(cls) -> list[str]:
-        return [f.column for f in cls._meta.fields.values() if f.type == "json"]
+        found = _JSON_COLUMNS.get(cls)
+        if found is None:
+            found = _JSON_COLUMNS[cls] = [
+                f.column for f in cls._meta.fields.values() if f.type == "json"
+            ]
+        return found
 
     # -- class API -------------------------------------------------------------
     @classmethod
