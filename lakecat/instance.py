@@ -66,6 +66,8 @@ class InstanceConfig:
     schema: str | None = None
     storage_options: dict = field(default_factory=dict)
     created_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat())
+    #: A copy of a catalog published at this URL (lakecat.published): always read-only.
+    published: str | None = None
 
     @property
     def backend_name(self) -> str:
@@ -524,6 +526,7 @@ def connect(
         read_only = True
     path = _locate(instance)
     config = _read_config(path)
+    read_only = read_only or bool(config.published)
     if db is not None:
         config = _with_db(config, db)
     old = _CURRENT[0]

@@ -111,6 +111,6 @@ def fetch(url: str, storage_options: dict | None, cache: Path) -> Path:
                     f"publication?): connect again."
                 )
             os.replace(tmp, catalog)
-    meta.update(storage=url, storage_options=dict(storage_options or {}))
+    meta.update(storage=url, storage_options=dict(storage_options or {}), published=url)
     (folder / "instance.json").write_text(json.dumps(meta, indent=2))
     return folder

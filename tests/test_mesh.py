@@ -229,6 +229,9 @@ def test_a_published_catalog_is_read_from_object_storage(s3_bucket, tmp_path, mo
     assert lc.File.get(f.uid).load()["x"].tolist() == [4, 5]
     with pytest.raises(lc.ReadOnlyError):
         lc.ULabel(name="written").save()
+    lc.disconnect()
+    again = lc.connect()  # the remembered current instance: the fetched copy, read-only
+    assert again.backend.read_only and lc.ULabel.filter(name="published label").count() == 1
     import s3fs
 
     listing = sorted(s3fs.S3FileSystem(**options).find(f"{url}/lab"))

@@ -87,11 +87,12 @@ def init(storage: str, db: str | None, name: str | None) -> None:
 @cli.command()
 @click.argument("instance")
 def connect(instance: str) -> None:
-    """Make INSTANCE (a path or a name) the current instance.
+    """Make INSTANCE (a path, a name, or the storage URL of a published catalog) current.
 
     \b
-    Example:
+    Examples:
       lakecat connect ./mydata
+      lakecat connect s3://bucket/lab    # a catalog its owner published: read-only
     """
     from ..instance import connect as connect_
 
