@@ -186,11 +186,9 @@ def sql(statement: str, *, attach: Any = None):
     Unqualified tables are the current instance's.
     """
     from catalog_sql import mesh as catalog_mesh
-    from catalog_sql.mesh import check_statement
 
     from .instance import _known, current
 
-    check_statement(statement, write=False)
     here = current()
     named = [n for n in catalog_mesh.qualifiers(statement) if n != here.name and n in _known()]
     wanted = list(dict.fromkeys([*named, *(attach or [])]))

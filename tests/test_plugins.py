@@ -112,13 +112,20 @@ def test_a_plugin_gets_the_whole_api_and_reverse_relations(make_instance, plugin
     assert (plugin.folder / "schema_migrations" / "0001_initial.sql").exists()  # pinned
 
 
-def test_changed_classes_are_migrated_twice(make_instance, plugin, caplog):
+def _v1_with_one_experiment(make_instance, plugin) -> str:
+    """An instance using version 1 of the plug-in with experiment E1, disconnected;
+    returns what connects to it."""
     plugin.write(V1)
     instance = make_instance()
     instance.add_module(plugin.name)
     plugin.cls("Experiment")(name="E1").save()
     root = make_instance.root(instance)
     lc.disconnect()
+    return root
+
+
+def test_changed_classes_are_migrated_twice(make_instance, plugin, caplog):
+    root = _v1_with_one_experiment(make_instance, plugin)
     plugin.write(V2)  # a new field and a new registry
     with caplog.at_level("WARNING", logger="lakecat"):
         lc.connect(root)
@@ -375,12 +382,7 @@ def lc_sql(table: str, columns: str):
 
 
 def test_code_ahead_of_the_catalog_is_a_clear_error_at_first_use(make_instance, plugin, caplog):
-    plugin.write(V1)
-    instance = make_instance()
-    instance.add_module(plugin.name)
-    plugin.cls("Experiment")(name="E1").save()
-    root = make_instance.root(instance)
-    lc.disconnect()
+    root = _v1_with_one_experiment(make_instance, plugin)
     plugin.write(V2)  # a new field and a new registry, no migration yet
     with caplog.at_level("WARNING", logger="lakecat"):
         lc.connect(root)  # connecting works: the CLI must be able to create the migration

@@ -210,13 +210,11 @@ def sql(statement: str | None, fmt: str, write: bool, attach: tuple[str, ...]) -
       lakecat sql
     """
     from ..instance import current
-    from .shell import check_statement, run_statement, shell_command
+    from .shell import run_statement, shell_command
 
     instance = current()
     if statement:
         from .output import print_table
-
-        check_statement(statement, write=write)
 
         if attach or _names_other_instances(statement, instance):
             if write:

@@ -11,29 +11,19 @@ __all__ = ["check_statement", "run_statement", "shell_command"]
 
 def run_statement(instance: Any, statement: str, *, write: bool = False):
     """Run one SQL statement on the catalog through DuckDB; returns a pyarrow Table."""
-    import duckdb
-
-    from catalog_sql.errors import CatalogError
+    from catalog_sql.mesh import run
 
     check_statement(statement, write=write)
     backend = instance.backend
     backend.touch()  # the statement may write
 
-    def run(con):
+    def session(con):
         for setup in backend.session_setup():
             con.execute(setup)
         _load_for_views(con)
-        try:
-            result = con.execute(statement)
-        except duckdb.Error as err:
-            raise CatalogError(f"SQL error: {' '.join(str(err).split())}") from None
-        if result.description is None:
-            import pyarrow as pa
+        return run(con, statement)
 
-            return pa.table({"ok": [True]})
-        return result.to_arrow_table()
-
-    return backend.write(run) if write else backend.run(run, idempotent=True)
+    return backend.write(session) if write else backend.run(session, idempotent=True)
 
 
 def _load_for_views(con) -> None:

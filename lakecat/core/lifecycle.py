@@ -89,37 +89,31 @@ def require_local(record: Any, doing: str) -> None:
         )
 
 
-def at_origin(method):
-    """Run a read method of a record in the instance it was read from (``using``), so a
-    File found in another instance stages from that instance's storage."""
+def _in_origin_of(record_of):
+    """A decorator running a method in the instance that ``record_of(self)`` was read
+    from (``using``), if any."""
 
-    @functools.wraps(method)
-    def run(self, *args: Any, **kwargs: Any) -> Any:
-        other = origin(self)
-        if other is None:
-            return method(self, *args, **kwargs)
-        from ..instance import using_instance
+    def decorate(method):
+        @functools.wraps(method)
+        def run(self, *args: Any, **kwargs: Any) -> Any:
+            other = origin(record_of(self))
+            if other is None:
+                return method(self, *args, **kwargs)
+            from ..instance import using_instance
 
-        with using_instance(other):
-            return method(self, *args, **kwargs)
+            with using_instance(other):
+                return method(self, *args, **kwargs)
 
-    return run
+        return run
+
+    return decorate
 
 
-def at_owner_origin(method):
-    """:func:`at_origin` for the managers of a record (``file.labels``, ``.features``)."""
-
-    @functools.wraps(method)
-    def run(self, *args: Any, **kwargs: Any) -> Any:
-        other = origin(self.owner)
-        if other is None:
-            return method(self, *args, **kwargs)
-        from ..instance import using_instance
-
-        with using_instance(other):
-            return method(self, *args, **kwargs)
-
-    return run
+#: A read method of a record runs in the instance it was read from, so a File found in
+#: another instance stages from that instance's storage.
+at_origin = _in_origin_of(lambda record: record)
+#: The same for the managers of a record (``file.labels``, ``.features``).
+at_owner_origin = _in_origin_of(lambda manager: manager.owner)
 
 
 def snapshot(record: Any) -> dict[str, Any]:

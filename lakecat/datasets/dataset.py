@@ -610,6 +610,14 @@ class DatasetMixin:
         record_input(record)
         return record
 
+    def _files_record(self, version: int | None, refusal: str):
+        """The record of ``version`` if it is a dataset of files, else ``refusal`` (with
+        ``{name}`` and ``{format}``) as a ValidationError."""
+        record = self._version_read(version)
+        if record.format != "files":
+            raise ValidationError(refusal.format(name=self.name, format=record.format))
+        return record
+
     def _sources(self, version: int | None):
         """(record of that version, reader kind, what to read) for the table readers."""
         from . import tables
@@ -655,12 +663,9 @@ class DatasetMixin:
         (remote files are copied into the cache once, with a progress bar)."""
         from . import collection
 
-        record = self._version_read(version)
-        if record.format != "files":
-            raise ValidationError(
-                f"stage() copies the files of a dataset of files; {self.name!r} is a "
-                f"{record.format} table, read in place (load, query, backed)."
-            )
+        record = self._files_record(version, "stage() copies the files of a dataset of "
+                                    "files; {name!r} is a {format} table, read in place "
+                                    "(load, query, backed).")  # fmt: skip
         with storage_errors(f"staging dataset {self.name!r}"):
             return collection.stage(record)
 
@@ -678,12 +683,9 @@ class DatasetMixin:
         """
         from . import collection
 
-        record = self._version_read(version)
-        if record.format != "files":
-            raise ValidationError(
-                f"mapped() streams a dataset of AnnData files; {self.name!r} is a "
-                f"{record.format} table (use backed() or query())."
-            )
+        record = self._files_record(version, "mapped() streams a dataset of AnnData "
+                                    "files; {name!r} is a {format} table (use backed() "
+                                    "or query()).")  # fmt: skip
         with storage_errors(f"opening dataset {self.name!r}"):
             return collection.mapped(record, obs_keys=obs_keys, join=join, layer=layer,
                                      dtype=dtype)  # fmt: skip
