@@ -18,6 +18,20 @@ from .extensions import NO_DOWNLOADS
 READ_ONLY = {"SELECT", "EXPLAIN", "PRAGMA"}
 
 
+def is_unicode(text: str) -> bool:
+    """Whether ``text`` can be encoded (DuckDB refuses lone surrogates with a TypeError).
+
+    Examples:
+        >>> is_unicode("SELECT 1"), is_unicode(chr(0xD800))
+        (True, False)
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def check_statement(statement: str, *, write: bool) -> None:
     """One statement, and a read-only one unless ``write`` (DuckDB's parser decides).
 
@@ -32,6 +46,8 @@ def check_statement(statement: str, *, write: bool) -> None:
 
     from .errors import ValidationError
 
+    if not is_unicode(statement):
+        raise ValidationError("SQL text must be valid Unicode (it has a lone surrogate).")
     try:
         kinds = [st.type.name for st in duckdb.extract_statements(statement)]
     except duckdb.Error as err:

@@ -185,3 +185,24 @@ def test_review_regressions(instance):
             lc.ULabel.filter(name__regex="(?<=a)b").count()
     with pytest.raises(lc.ValidationError):
         lc.ULabel.filter().values_list()
+
+
+def test_a_path_too_long_for_the_file_system_is_not_found(instance):
+    """Found by the hostile fuzzer: a 5,000-character path raised OSError (ENAMETOOLONG)."""
+    with pytest.raises(lc.NotFoundError, match="5000 characters"):
+        lc.File("x" * 5000)
+    with pytest.raises(lc.NotFoundError):
+        lc.File("bad\x00name.csv")
+    with pytest.raises(lc.NotFoundError):  # "~0": no such user, no home to expand to
+        lc.File("~0")
+
+
+def test_sql_with_a_lone_surrogate_is_refused(instance):
+    """Found by the hostile fuzzer: DuckDB's parser raised TypeError on '\\ud800'."""
+    import pandas as pd
+
+    ds = lc.Dataset(pd.DataFrame({"x": [1]}), name="surrogate").save()
+    with pytest.raises(lc.ValidationError, match="Unicode"):
+        ds.query("\ud800")
+    with pytest.raises(lc.ValidationError, match="Unicode"):
+        lc.sql("SELECT '\ud800'")

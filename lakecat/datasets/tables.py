@@ -296,10 +296,15 @@ def check_select(sql: str) -> None:
     """  # noqa: E501
     import duckdb
 
+    from catalog_sql.mesh import is_unicode
+
     from ..errors import ReadOnlyQueryError
 
     if not isinstance(sql, str):
         raise ReadOnlyQueryError(f"query() takes SQL text, got {type(sql).__name__}.")
+    if not is_unicode(sql):
+        raise ReadOnlyQueryError("query() takes SQL text in valid Unicode (it has a lone "
+                                 "surrogate character).")  # fmt: skip
     try:
         kinds = [st.type.name for st in duckdb.extract_statements(sql)]
     except duckdb.Error as err:

@@ -65,9 +65,9 @@ class _Source:
                 raise ValidationError("lc.File(''): the path is empty. Pass a file or folder.")
             if "://" in text and not text.startswith("file://"):
                 return cls("url", text, registry.for_path(text), registry.suffix_of(text), False)
-            path = Path(text.removeprefix("file://")).expanduser()
-            if not path.exists():
-                raise NotFoundError(f"No file or folder at {path}. Check the path.")
+            path = _expanded(Path(text.removeprefix("file://")))
+            if not _exists(path):
+                raise NotFoundError(f"No file or folder at {_shown(path)}. Check the path.")
             if path.is_dir() and (path / ".lakecat").exists():
                 raise ValidationError(
                     f"{path} holds a lakecat instance (its .lakecat folder): register the "
@@ -436,6 +436,29 @@ class FileMixin:
 
         root = self.initial_version_id or self.id
         return type(self).filter(Q(id=root) | Q(initial_version_id=root)).order_by("id")
+
+
+def _expanded(path: Path) -> Path:
+    """``~`` expanded; ``~name`` of a user who does not exist stays as it is."""
+    try:
+        return path.expanduser()
+    except RuntimeError:
+        return path
+
+
+def _exists(path: Path) -> bool:
+    """Whether something is at ``path``; a name the file system cannot hold (too long, a
+    NUL byte) is not there."""
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
+
+
+def _shown(path: Path, limit: int = 200) -> str:
+    """A path for a message, cut when it is very long."""
+    text = str(path)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
 
 
 def _stat_key(path: Path) -> tuple:
