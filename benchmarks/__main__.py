@@ -66,13 +66,16 @@ WORKLOADS = {
                                                          "--mixed"),
                                  ("--procs", "2", "--saves", "40", "--mixed"),
                                  what="8 writers x 1,000 labels, files and appends"),
-    "contention-pg": Workload("bench_contention.py", ("--procs", "16", "--saves", "1000"),
+    "contention-pg": Workload("bench_contention.py", ("--procs", "8", "--saves", "1000"),
                               ("--procs", "2", "--saves", "40"), ("--pg", "{pg}"),
-                              what="16 writers x 1,000 saves on Postgres (needs --pg)"),
+                              what="8 writers x 1,000 saves on Postgres (needs --pg)"),
+    "contention-pg16": Workload("bench_contention.py", ("--procs", "16", "--saves", "1000"),
+                                ("--procs", "3", "--saves", "30"), ("--pg", "{pg}"),
+                                what="16 writers x 1,000 saves on Postgres, checked (needs --pg)"),
     "roles": Workload("bench_roles.py", (), ("--rows", "3000", "--repeat", "10", "--rounds", "1"),
                       ("--pg", "{pg}"), what="read-role queries vs the owner's (needs --pg)"),
 }  # fmt: skip
-POSTGRES_ONLY = {"contention-pg", "roles", "mesh-pg"}
+POSTGRES_ONLY = {"contention-pg", "contention-pg16", "roles", "mesh-pg"}
 
 
 def arguments(name: str, quick: bool, pg: str) -> list[str] | None:

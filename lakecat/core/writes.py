@@ -270,7 +270,7 @@ def _near_names(record: Record) -> tuple[int | None, list[str]]:
     instance = current()
     table = instance.compiler.table(record._meta.table)
     compiled = compile_near(table, instance.backend.target, value, name_field)
-    rows = instance.backend.fetch(compiled)[1]
+    rows = sorted(instance.backend.fetch(compiled)[1], key=lambda row: (len(row[1]), row[1]))
     exact = next((row_id for row_id, name in rows if name == value), None)
     if len(value.strip()) < 4:
         return exact, []

@@ -1,0 +1,261 @@
+"""Every query shape against raw DuckDB on the same rows, at several registry sizes (#13).
+
+Run by hand:  python benchmarks/bench_queries.py [--sizes 1000,100000,10000000] [--pg URL]
+For each size a fresh instance is filled through SQL (labels, users, files and a
+files x labels link table with as many links as labels), then each query shape runs as a
+lakecat call returning records (``.list()``) and as the SQL lakecat compiles for it run
+on the same connection with ``fetchall()`` (Python tuples: "raw DuckDB returning the same
+rows as Python objects"). Calls alternate lakecat / raw (which goes first alternates too),
+the median of each is kept. Also: a single ``save()`` against a raw autocommit INSERT of
+the same row. With ``--pg`` the same shapes run on the Postgres back end, compared with the
+embedded back end's time for the same shape and size (target ≤ 2×).
+Writes the section "Query shapes" of RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from bench_core import WORDS, label_name
+from results import machine_line, replace_section
+
+TITLE = "Query shapes (`benchmarks/bench_queries.py`)"
+
+
+def fill_duckdb(con, n: int) -> None:
+    """n labels, n // 100 users (at least 1), n // 10 files, n links (10 labels a file)."""
+    users, files = max(1, min(1000, n // 100)), max(1, n // 10)
+    con.execute(
+        "INSERT INTO \"user\" (id, uid, handle, name, created_at, updated_at) "
+        "SELECT i + 100, 'usr' || lpad(i::VARCHAR, 5, '0'), 'user' || i, 'User ' || i, now(), now() "
+        "FROM range($u) t(i)",
+        {"u": users},
+    )
+    con.execute(
+        "INSERT INTO ulabel (id, uid, name, description, created_at, updated_at, created_by_id) "
+        "SELECT i + 1, 'u' || lpad(i::VARCHAR, 11, '0'), "
+        "$w[((i * 7919) % $k) + 1] || ' ' || $w[((i * 104729) % $k) + 1] || ' ' || i, "
+        "'bulk', now(), now(), 100 + i % $u FROM range($n) t(i)",
+        {"w": WORDS, "k": len(WORDS), "n": n, "u": users},
+    )
+    con.execute(
+        "INSERT INTO file (id, uid, storage_id, key, suffix, size, hash, hash_type, "
+        "is_latest, visibility, created_at, updated_at, created_by_id, version) "
+        "SELECT i + 1, 'f' || lpad(i::VARCHAR, 15, '0'), 1, 'data/' || i || '.txt', '.txt', 10, "
+        "'h' || i, 'blake3', true, 1, now(), now(), 1, NULL FROM range($f) t(i)",
+        {"f": files},
+    )
+    con.execute(
+        "INSERT INTO file_ulabel (file_id, ulabel_id) "
+        "SELECT (i // 10) % $f + 1, (i * 7919) % $n + 1 FROM range($n) t(i)",
+        {"f": files, "n": n},
+    )
+    for table, last in (("user", users + 100), ("ulabel", n), ("file", files)):
+        # the ids were given above: move the sequence past them, as saves would have
+        con.execute(f"SELECT max(nextval('{table}_id_seq')) FROM range({last})").fetchall()
+
+
+def fill_postgres(backend, n: int) -> None:
+    """The same rows on Postgres, generated there (one statement each)."""
+    users, files = max(1, min(1000, n // 100)), max(1, n // 10)
+    words = "ARRAY[" + ",".join(f"'{w}'" for w in WORDS) + "]"
+    k = len(WORDS)
+    statements = [
+        f"INSERT INTO \"user\" (id, uid, handle, name, created_at, updated_at) SELECT i + 100, "
+        f"'usr' || lpad(i::text, 5, '0'), 'user' || i, 'User ' || i, now(), now() "
+        f"FROM generate_series(0, {users - 1}) i",
+        f"INSERT INTO ulabel (id, uid, name, description, created_at, updated_at, created_by_id) "
+        f"SELECT i + 1, 'u' || lpad(i::text, 11, '0'), ({words})[((i::bigint * 7919) % {k}) + 1] "
+        f"|| ' ' || ({words})[((i::bigint * 104729) % {k}) + 1] || ' ' || i, 'bulk', now(), "
+        f"now(), 100 + i % {users} FROM generate_series(0, {n - 1}) i",
+        f"INSERT INTO file (id, uid, storage_id, key, suffix, size, hash, hash_type, is_latest, "
+        f"visibility, created_at, updated_at, created_by_id) SELECT i + 1, "
+        f"'f' || lpad(i::text, 15, '0'), 1, 'data/' || i || '.txt', '.txt', 10, 'h' || i, "
+        f"'blake3', true, 1, now(), now(), 1 FROM generate_series(0, {files - 1}) i",
+        f"INSERT INTO file_ulabel (file_id, ulabel_id) SELECT (i / 10) % {files} + 1, "
+        f"(i::bigint * 7919) % {n} + 1 FROM generate_series(0, {n - 1}) i",
+        "ANALYZE",
+        f"SELECT setval('user_id_seq', {users + 100})",
+        f"SELECT setval('ulabel_id_seq', {n})",
+        f"SELECT setval('file_id_seq', {files})",
+    ]
+    backend.run_script(statements)
+
+
+def shapes(n: int) -> dict:
+    """Name → a function building the query set (so each call compiles afresh, as users do)."""
+    import lakecat as lc
+
+    i = (n * 2) // 3
+    name = label_name(i)
+    head = name.rsplit(" ", 1)[0] + " " + str(i)[: max(1, len(str(i)) - 1)]
+    tail = name.split()[1] + " " + str(i)
+    names = [label_name((i + j * 7) % n) for j in range(50)]
+    users = max(1, min(1000, n // 100))
+    linked = label_name((5 * 7919) % n)
+    return {
+        "exact `name=`": lambda: lc.ULabel.filter(name=name),
+        "uid `uid=`": lambda: lc.ULabel.filter(uid="u" + str(i).zfill(11)),
+        "prefix `name__startswith`": lambda: lc.ULabel.filter(name__startswith=head),
+        "contains `name__icontains`": lambda: lc.ULabel.filter(name__icontains=tail),
+        "`name__in` (50 names)": lambda: lc.ULabel.filter(name__in=names),
+        f"relation `created_by__handle` ({max(1, n // users):,} rows)": lambda: lc.ULabel.filter(
+            created_by__handle=f"user{users // 2}"
+        ),
+        "many-to-many `File.filter(ulabels__name=)`": lambda: lc.File.filter(ulabels__name=linked),
+    }
+
+
+def interleaved(lakecat_call, raw_call, repeat: int) -> tuple[float, float, int, int]:
+    """Median seconds of each, alternating which goes first; and the row counts."""
+    a = len(lakecat_call())  # warm-up both (plans, pages)
+    b = len(raw_call())
+    ta, tb = [], []
+    for r in range(repeat):
+        order = (0, 1) if r % 2 else (1, 0)
+        for which in order:
+            start = time.perf_counter()
+            (lakecat_call if which == 0 else raw_call)()
+            (ta if which == 0 else tb).append(time.perf_counter() - start)
+    return statistics.median(ta), statistics.median(tb), a, b
+
+
+def run_shapes(n: int, repeat: int, raw_fetch) -> list[dict]:
+    """Each shape: lakecat .list() against the compiled SQL run raw."""
+    out = []
+    for label, build in shapes(n).items():
+        qs = build()
+        with qs._scope():
+            compiled = qs._compile("records")
+        t_lc, t_raw, rows, raw_rows = interleaved(
+            lambda b=build: b().list(), lambda c=compiled: raw_fetch(c), repeat
+        )
+        if rows != raw_rows:
+            raise SystemExit(f"{label}: lakecat returned {rows} rows, raw {raw_rows}")
+        out.append({"shape": label, "n": n, "rows": rows, "lakecat": t_lc, "raw": t_raw})
+    return out
+
+
+def single_save(n: int, repeat: int, con) -> dict:
+    """One ULabel(...).save() against a raw autocommit INSERT of such a row."""
+    import lakecat as lc
+
+    def save(j: int) -> None:
+        lc.ULabel(name=f"single save {n} {j}").save()
+
+    def raw(j: int) -> None:
+        con.execute(
+            "INSERT INTO ulabel (id, uid, name, created_at, updated_at, created_by_id) "
+            f"VALUES ({10 * n + 1000 + j}, 'r{j:011d}', 'raw insert {j}', now(), now(), 1)"
+        )
+
+    save(-1)
+    raw(-1)
+    ta, tb = [], []
+    for j in range(repeat):
+        for which in ((0, 1) if j % 2 else (1, 0)):
+            start = time.perf_counter()
+            (save if which == 0 else raw)(j)
+            (ta if which == 0 else tb).append(time.perf_counter() - start)
+    return {"n": n, "lakecat": statistics.median(ta), "raw": statistics.median(tb)}
+
+
+def duckdb_round(n: int, repeat: int, work: Path) -> tuple[list[dict], dict]:
+    import lakecat as lc
+
+    lc.init(storage=str(work / f"q{n}"))
+    backend = lc.instance.current().backend
+    with backend.session() as con:
+        start = time.perf_counter()
+        fill_duckdb(con, n)
+        print(f"filled {n:,} in {time.perf_counter() - start:.1f} s", flush=True)
+        rows = run_shapes(n, repeat, lambda c: con.execute(c.sql, c.params).fetchall())
+        save = single_save(n, max(20, repeat), con)
+    lc.disconnect()
+    return rows, save
+
+
+def postgres_round(n: int, repeat: int, work: Path, url: str) -> list[dict]:
+    """The shapes on Postgres (lakecat only; compared with the embedded time)."""
+    import lakecat as lc
+
+    name = f"qshape_{os.getpid()}_{n}"
+    lc.init(storage=str(work / f"pg{n}"), db=url, name=name)
+    backend = lc.instance.current().backend
+    start = time.perf_counter()
+    fill_postgres(backend, n)
+    print(f"filled Postgres {n:,} in {time.perf_counter() - start:.1f} s", flush=True)
+    rows = run_shapes(n, repeat, lambda c: backend.fetch(c)[1])
+    save = []
+    for j in range(max(20, repeat)):
+        start = time.perf_counter()
+        lc.ULabel(name=f"pg single save {j}").save()
+        save.append(time.perf_counter() - start)
+    lc.disconnect()
+    return rows, {"n": n, "lakecat": statistics.median(save)}
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1e3:.2f} ms" if seconds < 0.1 else f"{seconds * 1e3:.0f} ms"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="1000,100000,10000000")
+    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--pg", default=None)
+    parser.add_argument("--pg-sizes", default="1000000")
+    args = parser.parse_args()
+    os.environ.setdefault("LAKECAT_HOME", tempfile.mkdtemp())
+    import logging
+
+    logging.getLogger("lakecat").setLevel(logging.ERROR)
+    work = Path(tempfile.mkdtemp(prefix="lakecat-shapes-"))
+    sizes = [int(s) for s in args.sizes.split(",")]
+    lines, saves, embedded = [], [], {}
+    for n in sizes:
+        rows, save = duckdb_round(n, args.repeat if n < 10**7 else max(5, args.repeat // 3), work)
+        saves.append(save)
+        for r in rows:
+            embedded[(r["shape"], n)] = r["lakecat"]
+            ratio = r["lakecat"] / r["raw"]
+            mark = "met" if ratio <= 1.5 else "not met"
+            lines.append(
+                f"| {r['shape']}, {n:,} labels ({r['rows']:,} rows) `.list()` | {ms(r['lakecat'])} | "
+                f"{ms(r['raw'])} (same SQL, fetchall) | {ratio:.2f}× | ≤ 1.5×: {mark} |"
+            )
+    for s in saves:
+        ratio = s["lakecat"] / s["raw"]
+        lines.append(
+            f"| one `ULabel(...).save()`, {s['n']:,} labels | {ms(s['lakecat'])} | "
+            f"{ms(s['raw'])} (autocommit INSERT) | {ratio:.2f}× | ≤ 3×: "
+            f"{'met' if ratio <= 3 else 'not met'} |"
+        )
+    if args.pg:
+        for n in [int(s) for s in args.pg_sizes.split(",")]:
+            rows, save = postgres_round(n, args.repeat, work, args.pg)
+            for r in rows:
+                ref = embedded.get((r["shape"], n))
+                ratio = f"{r['lakecat'] / ref:.2f}×" if ref else ""
+                mark = ("met" if r["lakecat"] <= 2 * ref else "not met") if ref else "(no embedded run)"
+                lines.append(
+                    f"| Postgres: {r['shape']}, {n:,} labels ({r['rows']:,} rows) | "
+                    f"{ms(r['lakecat'])} | embedded {ms(ref) if ref else '–'}; the same SQL through postgres_query "
+                    f"{ms(r['raw'])} | {ratio} | ≤ 2× embedded: {mark} |"
+                )
+            lines.append(
+                f"| Postgres: one `ULabel(...).save()`, {n:,} labels | {ms(save['lakecat'])} | | | "
+                f"≤ 10 ms: {'met' if save['lakecat'] <= 0.010 else 'not met'} |"
+            )
+    table = "| workload | lakecat | baseline | ratio | target |\n|---|---|---|---|---|\n"
+    replace_section(TITLE, f"## {TITLE}\n\n{machine_line()}\n\n{table}" + "\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
