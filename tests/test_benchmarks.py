@@ -10,7 +10,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SECTIONS = ("## Catalog core", "## Files", "## Datasets", "## Tracking", "## Curation",
-            "## Web page", "## Contention", "## Datasets of AnnData files", "## Mesh")  # fmt: skip
+            "## Web page", "## Contention", "## Datasets of AnnData files", "## Mesh",
+            "## Query shapes", "## Scale")  # fmt: skip
 
 
 def test_the_quick_benchmark_run_writes_every_section(tmp_path):
@@ -28,4 +29,5 @@ def test_the_quick_benchmark_run_writes_every_section(tmp_path):
     if pg:
         assert "| postgres | 2 x 40 | labels |" in text and "| postgres: registry page" in text
         assert "## Mesh on Postgres" in text and "## Collaborator roles" in text
+        assert "| Postgres: exact `name=`, 1,000 labels" in text
     assert (ROOT / "benchmarks" / "RESULTS.md").read_text() == measured  # never overwritten

@@ -23,6 +23,28 @@ from .base import Backend
 from .base import redact as _redact
 
 ALIAS = "lakecat_pg"
+
+
+def pg_query(sql: str) -> str:
+    """DuckDB SQL running ``sql`` natively on the attached Postgres catalog, for rows.
+
+    The statement goes in as a rendered string literal, not a bound parameter: DuckDB's
+    Python client imports pandas (~0.5 s) the first time it binds one (decisions §5).
+
+    Examples:
+        >>> pg_query("SELECT 1")
+        "SELECT * FROM postgres_query('lakecat_pg', 'SELECT 1')"
+    """
+    return f"SELECT * FROM postgres_query('{ALIAS}', {_string(sql)})"
+
+
+def pg_execute(sql: str) -> str:
+    """DuckDB SQL running ``sql`` natively on the attached Postgres catalog (no rows)."""
+    return f"CALL postgres_execute('{ALIAS}', {_string(sql)})"
+
+
+def _string(text: str) -> str:
+    return exp.Literal.string(text).sql("duckdb")
 _SAFE_SCHEMA = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
@@ -115,13 +137,13 @@ class PostgresBackend(Backend):
     def _run(self, con, compiled: Compiled):
         sql = compiled.inline()
         if compiled.sql.lstrip().upper().startswith(("SELECT", "WITH")):
-            return con.execute("SELECT * FROM postgres_query(?, ?)", [ALIAS, sql])
-        return con.execute("CALL postgres_execute(?, ?)", [ALIAS, sql])
+            return con.execute(pg_query(sql))
+        return con.execute(pg_execute(sql))
 
     def native(self, sql: str) -> None:
         """Send one statement (already rendered for Postgres) through ``postgres_execute``."""
         with self.session() as con:
-            con.execute("CALL postgres_execute(?, ?)", [ALIAS, sql])
+            con.execute(pg_execute(sql))
 
     def lock_table(self, table: str) -> None:
         """Take ``schema.table``'s advisory lock for this transaction, or raise.
@@ -138,7 +160,7 @@ class PostgresBackend(Backend):
             return
         sql = f"SELECT pg_try_advisory_xact_lock(hashtext({self._lock_key(table)})) AS got"
         with self.session() as con:
-            got = con.execute("SELECT * FROM postgres_query(?, ?)", [ALIAS, sql]).fetchall()
+            got = con.execute(pg_query(sql)).fetchall()
         if not got[0][0]:
             raise ConflictError(f"Another writer is adding versions to {table}.", table=table)
         self._locked.add(table)
@@ -151,7 +173,7 @@ class PostgresBackend(Backend):
         key = f"hashtext({self._lock_key(table)})"
         sql = f"SELECT pg_advisory_unlock({key}) AS done FROM (SELECT pg_advisory_lock({key})) AS l"
         with self.session() as con:
-            con.execute("SELECT * FROM postgres_query(?, ?)", [ALIAS, sql]).fetchall()
+            con.execute(pg_query(sql)).fetchall()
 
     def prepare(self) -> None:
         """Search ranks by Levenshtein distance (``fuzzystrmatch``) and finds its candidates
@@ -181,8 +203,7 @@ class PostgresBackend(Backend):
 
     def _reserve(self, table: str, n: int) -> list[int]:
         sql = f"SELECT nextval('{self.schema}.{table}_id_seq') AS id FROM generate_series(1, {n})"
-        query = "SELECT * FROM postgres_query(?, ?)"
-        rows = self.run(lambda con: con.execute(query, [ALIAS, sql]).fetchall())
+        rows = self.run(lambda con: con.execute(pg_query(sql)).fetchall())
         return [r[0] for r in rows]
 
     def run_script(self, statements: list[str]) -> None:
@@ -194,7 +215,7 @@ class PostgresBackend(Backend):
             f"SELECT table_name FROM information_schema.tables WHERE table_schema = '{self.schema}'"
         )
         with self.session() as con:
-            rows = con.execute("SELECT * FROM postgres_query(?, ?)", [ALIAS, sql]).fetchall()
+            rows = con.execute(pg_query(sql)).fetchall()
         return {r[0] for r in rows}
 
     def columns(self) -> dict[str, set[str]]:
@@ -203,7 +224,7 @@ class PostgresBackend(Backend):
             f"WHERE table_schema = '{self.schema}'"
         )
         with self.session() as con:
-            rows = con.execute("SELECT * FROM postgres_query(?, ?)", [ALIAS, sql]).fetchall()
+            rows = con.execute(pg_query(sql)).fetchall()
         found: dict[str, set[str]] = {}
         for table, column in rows:
             found.setdefault(table, set()).add(column)
@@ -215,7 +236,7 @@ class PostgresBackend(Backend):
             f"WHERE table_schema = '{self.schema}'"
         )
         with self.session() as con:
-            rows = con.execute("SELECT * FROM postgres_query(?, ?)", [ALIAS, sql]).fetchall()
+            rows = con.execute(pg_query(sql)).fetchall()
         found: dict[str, dict[str, str | None]] = {}
         for table, column, kind in rows:
             found.setdefault(table, {})[column] = logical_type(kind)
