@@ -31,6 +31,7 @@ class FileTurnLock:
         self._fd: int | None = None
         self._token = b""
         self._wait_fd: int | None = None
+        self._probe_fd: int | None = None  # kept open: others_waiting() runs on every query
 
     @property
     def held(self) -> bool:
@@ -78,28 +79,31 @@ class FileTurnLock:
     def forget(self) -> None:
         """In a forked child: the descriptors are the parent's; drop them (closing our
         copies does not release the parent's lock)."""
-        for fd in (self._fd, self._wait_fd):
+        for fd in (self._fd, self._wait_fd, self._probe_fd):
             if fd is not None:
                 with contextlib.suppress(OSError):
                     os.close(fd)
-        self._fd = self._wait_fd = None
+        self._fd = self._wait_fd = self._probe_fd = None
 
     def release(self) -> None:
         """Give the lock up (closing the descriptor releases the flock)."""
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+        if self._probe_fd is not None:
+            os.close(self._probe_fd)
+            self._probe_fd = None
 
     def others_waiting(self) -> bool:
-        """Whether another process is waiting for the lock (two syscalls)."""
-        fd = self._open(".wait")
-        try:
-            if _try_lock(fd, fcntl.LOCK_EX):
-                fcntl.flock(fd, fcntl.LOCK_UN)
-                return False
-            return True
-        finally:
-            os.close(fd)
+        """Whether another process is waiting for the lock (two syscalls, on a descriptor
+        kept open while the lock is held)."""
+        if self._probe_fd is None:
+            self._probe_fd = self._open(".wait")
+        fd = self._probe_fd
+        if _try_lock(fd, fcntl.LOCK_EX):
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            return False
+        return True
 
     def let_others_in(self, grace: float = 0.25) -> None:
         """After yielding, wait until a waiter has taken over (or ``grace`` passes)."""

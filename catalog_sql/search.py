@@ -238,7 +238,9 @@ def _statement(table, target, fields, n, limit, threshold) -> str:
 NEAR_LIMIT = 20
 
 
-def compile_near(table: TableModel, target: Target, value: str, field: str) -> Compiled:
+def compile_near(
+    table: TableModel, target: Target, value: str, field: str, *, near: bool = True
+) -> Compiled:
     """``(id, value)`` of existing values of ``field`` equal to ``value`` or nearly so.
 
     Near means: equal ignoring case and surrounding space, or within a small edit distance
@@ -246,7 +248,8 @@ def compile_near(table: TableModel, target: Target, value: str, field: str) -> C
     characters; at most :data:`NEAR_LIMIT` rows, in no order. One narrow statement (no
     ranking, no sort), cheap to plan: a single save runs it
     before its transaction, both to find the record it would duplicate (insert-or-get)
-    and to warn about ``"T cel"`` next to ``"T cell"``.
+    and to warn about ``"T cel"`` next to ``"T cell"``. ``near=False``: the exact value
+    only (an index lookup; what a save runs when the warning is turned off).
 
     Examples:
         >>> from catalog_sql.model import Column, TableModel
@@ -255,6 +258,10 @@ def compile_near(table: TableModel, target: Target, value: str, field: str) -> C
         {'q': 't cel', 'head': 't ', 'n': 5, 'k': 1, 'v': 'T cel', 'head_like': 't %'}
     """
     _check_fields(table, [field])
+    if not near:
+        key = ("exact", table.name, target, field)
+        render = lambda: _exact_statement(table, target, field)  # noqa: E731
+        return Compiled(sqlcache.get(key, render), {"v": value}, target.dialect)
     q = " ".join(value.split()).lower()[:MAX_QUERY]
     k = 1 if len(q) <= 10 else 2
     params = {"q": q, "head": q[:2], "n": len(q), "k": k, "v": value}
@@ -268,6 +275,17 @@ def compile_near(table: TableModel, target: Target, value: str, field: str) -> C
     key = ("near", table.name, target, field, prefilter)
     render = lambda: _near_statement(table, target, field, prefilter)  # noqa: E731
     return Compiled(sqlcache.get(key, render), params, target.dialect)
+
+
+def _exact_statement(table: TableModel, target: Target, field: str) -> str:
+    col = _quoted(field, table.name)
+    query = (
+        exp.select(_quoted("id", table.name), col.copy())
+        .from_(target.table(table.name, table.name))
+        .where(exp.EQ(this=col.copy(), expression=_ph("v")))
+        .limit(1)
+    )
+    return query.sql(target.dialect)
 
 
 def _near_statement(table: TableModel, target: Target, field: str, prefilter: bool) -> str:

@@ -8,6 +8,9 @@ from typing import Any
 class Settings:
     """A live view of the current instance's settings."""
 
+    #: whether a single save looks for similar names to warn about (see ``search_names``)
+    _search_names = True
+
     @property
     def instance(self) -> str:
         """The instance name."""
@@ -60,6 +63,30 @@ class Settings:
         from ._log import level_of
 
         logging.getLogger("lakecat").setLevel(level_of(name))
+
+    @property
+    def search_names(self) -> bool:
+        """Whether a single ``save()`` of a record with a name looks for similar names
+        (case, spacing, a typo) to warn about, as LaminDB's
+        ``settings.creation.search_names`` does. On by default; off, a save only looks up
+        the exact name (an index lookup instead of a scan of the registry's names), for
+        loops that save many new records one by one into a big registry. Process-wide.
+
+        Examples:
+            >>> import lakecat as lc
+            >>> lc.settings.search_names = False; lc.settings.search_names
+            False
+            >>> lc.settings.search_names = True
+        """
+        return Settings._search_names
+
+    @search_names.setter
+    def search_names(self, value: bool) -> None:
+        if not isinstance(value, bool):
+            from .errors import ValidationError
+
+            raise ValidationError(f"settings.search_names is True or False, got {value!r}.")
+        Settings._search_names = value
 
     def info(self) -> dict[str, Any]:
         """Everything ``lakecat info`` prints."""

@@ -196,6 +196,26 @@ def test_duplicate_names_return_existing(instance, caplog):
     assert "creating ULabel 'hepatocite'; similar records exist: 'hepatocyte'" in caplog.text
 
 
+def test_search_names_off_skips_the_warning_but_not_the_exact_match(instance, caplog):
+    lc.ULabel(name="hepatocyte", description="cell").save()
+    lc.settings.search_names = False
+    try:
+        with caplog.at_level("WARNING", logger="lakecat"):
+            near = lc.ULabel(name="hepatocite").save()
+            again = lc.ULabel(name="hepatocyte").save()
+        assert "similar records exist" not in caplog.text
+        assert near.id is not None and near.name == "hepatocite"
+        assert again.description == "cell"  # insert-or-get: the existing record
+        assert lc.ULabel.filter(name="hepatocyte").count() == 1
+        with pytest.raises(lc.ValidationError, match="True or False"):
+            lc.settings.search_names = "no"
+    finally:
+        lc.settings.search_names = True
+    with caplog.at_level("WARNING", logger="lakecat"):
+        lc.ULabel(name="hepatocyde").save()
+    assert "similar records exist" in caplog.text
+
+
 def test_bulk_save_is_idempotent_and_atomic(instance, caplog):
     lc.save([lc.ULabel(name=f"label {i}") for i in range(300)])
     again = [lc.ULabel(name=f"label {i}") for i in range(250, 350)]

@@ -45,6 +45,8 @@ def pg_execute(sql: str) -> str:
 
 def _string(text: str) -> str:
     return exp.Literal.string(text).sql("duckdb")
+
+
 _SAFE_SCHEMA = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timezone
 from typing import Any
 
 from catalog_sql.compiler import Compiled
@@ -11,6 +12,9 @@ from catalog_sql.query import Q
 
 #: A :class:`lakecat.core.record.Record` (not imported here: record imports this module).
 Record = Any
+
+
+_UTC = timezone.utc
 
 
 def record_id(value: Any) -> Any:
@@ -273,15 +277,10 @@ class QuerySet:
 
 def _utc(model: Any, columns: list[str], rows: list) -> list:
     """Put UTC back on the timestamps a ``records`` query returned naive (DuckDB)."""
-    from datetime import timezone
-
-    from .catalog import table_model
-
-    kinds = table_model(model).columns
-    where = [i for i, c in enumerate(columns) if c in kinds and kinds[c].type == "datetime"]
+    where = _datetime_positions(model, tuple(columns))
     if not where or not rows:
         return rows
-    utc = timezone.utc
+    utc = _UTC
     out = []
     for row in rows:
         row = list(row)
@@ -291,6 +290,20 @@ def _utc(model: Any, columns: list[str], rows: list) -> list:
                 row[i] = value.replace(tzinfo=utc)
         out.append(row)
     return out
+
+
+_POSITIONS: dict[tuple, tuple[int, ...]] = {}
+
+
+def _datetime_positions(model: Any, columns: tuple[str, ...]) -> tuple[int, ...]:
+    """Where the datetime columns are among ``columns`` (looked up once per shape)."""
+    key = (model, columns)
+    found = _POSITIONS.get(key)
+    if found is None:
+        kinds = {f.column: f.type for f in model._meta.fields.values()}
+        found = tuple(i for i, c in enumerate(columns) if kinds.get(c) == "datetime")
+        _POSITIONS[key] = found
+    return found
 
 
 def _min(a: int, b: int | None) -> int:

@@ -267,12 +267,15 @@ def _near_names(record: Record) -> tuple[int | None, list[str]]:
         return None, []
     from catalog_sql.search import compile_near
 
+    from .._settings import settings
+
     instance = current()
     table = instance.compiler.table(record._meta.table)
-    compiled = compile_near(table, instance.backend.target, value, name_field)
+    search = settings.search_names
+    compiled = compile_near(table, instance.backend.target, value, name_field, near=search)
     rows = sorted(instance.backend.fetch(compiled)[1], key=lambda row: (len(row[1]), row[1]))
     exact = next((row_id for row_id, name in rows if name == value), None)
-    if len(value.strip()) < 4:
+    if not search or len(value.strip()) < 4:
         return exact, []
     digits, low = _DIGITS.sub("#", value.lower()), value.lower()
     near = [n for _, n in rows if n != value

@@ -1,0 +1,166 @@
+"""A registry of 1e8 labels on the embedded back end (#13 "Scale").
+
+Run by hand:  python benchmarks/bench_scale.py [--rows 100000000] [--keep PATH]
+Fills ``ulabel`` in steps through DuckDB SQL (ids, uids and names as a bulk save makes
+them, with the registry's unique indexes maintained as rows arrive), checkpoints, closes,
+then opens the instance in a fresh process as a user would and times: exact lookup by
+name and by uid, a prefix filter returning ≤ 100 rows, count, search top-20 (five kinds of
+query). Peak memory is the largest resident set of either process. ``--keep PATH`` keeps
+(or reuses) the instance so the queries can be rerun without filling again.
+Writes the section "Scale" of RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench_core import WORDS, label_name, search_queries
+from results import machine_line, replace_section
+
+TITLE = "Scale: 1e8 registry entries (`benchmarks/bench_scale.py`)"
+
+QUERIES = r"""
+import json, resource, statistics, sys, time
+sys.path.insert(0, sys.argv[3])
+import lakecat as lc
+from bench_core import label_name, search_queries
+lc.settings.verbosity = "error"
+n = int(sys.argv[2])
+start = time.perf_counter()
+lc.connect(sys.argv[1])
+lc.ULabel.filter(name="warm-up").count()
+out = {"connect_s": time.perf_counter() - start}
+
+def median_ms(fn, k):
+    fn(0)
+    times = []
+    for i in range(k):
+        t = time.perf_counter(); fn(i + 1); times.append(time.perf_counter() - t)
+    return 1e3 * statistics.median(times)
+
+probe = [(i * 7_777_777 + 12345) % n for i in range(40)]
+out["exact_name_ms"] = median_ms(lambda i: lc.ULabel.filter(name=label_name(probe[i])).one(), 30)
+out["exact_uid_ms"] = median_ms(
+    lambda i: lc.ULabel.filter(uid="u" + str(probe[i]).zfill(11)).one(), 30)
+def prefix(i):
+    name = label_name(probe[i])
+    head = name.rsplit(" ", 1)[0] + " " + str(probe[i])[: max(1, len(str(probe[i])) - 2)]
+    rows = lc.ULabel.filter(name__startswith=head).limit(100).list()
+    assert 1 <= len(rows) <= 100, (head, len(rows))
+out["prefix_ms"] = median_ms(prefix, 10)
+out["count_ms"] = median_ms(lambda i: lc.ULabel.filter().count(), 10)
+out["count_value"] = lc.ULabel.filter().count()
+out["search_ms"] = {kind: median_ms(lambda i, q=q: lc.ULabel.search(q), 3)
+                    for kind, q in search_queries(n).items()}
+out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps(out))
+"""
+
+
+def fill(path: Path, n: int, step: int) -> dict:
+    """Create the instance and fill it; returns seconds and peak memory."""
+    import lakecat as lc
+
+    lc.init(storage=str(path))
+    backend = lc.instance.current().backend
+    start = time.perf_counter()
+    with backend.session() as con:
+        for a in range(0, n, step):
+            con.execute(
+                "INSERT INTO ulabel (id, uid, name, description, created_at, updated_at, "
+                "created_by_id) SELECT i + 1, 'u' || lpad(i::VARCHAR, 11, '0'), "
+                "$w[((i * 7919) % $k) + 1] || ' ' || $w[((i * 104729) % $k) + 1] || ' ' || i, "
+                "'bulk', now(), now(), 1 FROM range($a, $b) t(i)",
+                {"w": WORDS, "k": len(WORDS), "a": a, "b": min(n, a + step)},
+            )
+            rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(f"{min(n, a + step):,} rows, {time.perf_counter() - start:.0f} s, "
+                  f"peak {rss:,.0f} MB", flush=True)  # fmt: skip
+        con.execute(f"SELECT max(nextval('ulabel_id_seq')) FROM range({n})").fetchall()
+        con.execute("CHECKPOINT")
+    seconds = time.perf_counter() - start
+    lc.disconnect()
+    size = sum(f.stat().st_size for f in (path / ".lakecat").glob("catalog.duckdb*"))
+    return {
+        "fill_s": seconds,
+        "fill_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "file_gb": size / 1e9,
+    }
+
+
+def queries(path: Path, n: int) -> dict:
+    here = str(Path(__file__).resolve().parent)
+    out = subprocess.run(
+        [sys.executable, "-c", QUERIES, str(path), str(n), here],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def mark(value: float, limit: float) -> str:
+    return "met" if value <= limit else "not met"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=100_000_000)
+    parser.add_argument("--step", type=int, default=10_000_000)
+    parser.add_argument("--keep", default=None, help="keep (or reuse) the instance here")
+    args = parser.parse_args()
+    os.environ.setdefault("LAKECAT_HOME", tempfile.mkdtemp())
+    import lakecat as lc
+
+    lc.settings.verbosity = "error"
+    path = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="lakecat-scale-")) / "i"
+    filled = None
+    if not (path / ".lakecat").exists():
+        filled = fill(path, args.rows, args.step)
+        (path / "fill.json").write_text(json.dumps(filled))
+    elif (path / "fill.json").exists():
+        filled = json.loads((path / "fill.json").read_text())
+    q = queries(path, args.rows)
+    if q["count_value"] != args.rows:
+        raise SystemExit(f"count() says {q['count_value']:,}, expected {args.rows:,}")
+    n = f"{args.rows:,}"
+    search = max(q["search_ms"].values())
+    detail = ", ".join(f"{k} {v:,.0f}" for k, v in q["search_ms"].items())
+    peak = max(q["peak_mb"], filled["fill_peak_mb"] if filled else 0)
+    lines = []
+    if filled:
+        lines.append(
+            f"| fill {n} labels through DuckDB SQL (unique indexes on id, uid, name kept), "
+            f"checkpointed | {filled['fill_s'] / 60:.1f} min | catalog file {filled['file_gb']:.1f} GB "
+            f"| | ≤ 15 min: {mark(filled['fill_s'], 900)} |"
+        )
+    lines += [
+        f"| connect + first query, new process | {q['connect_s'] * 1e3:.0f} ms | | | |",
+        f"| `filter(name=…).one()`, {n} rows | {q['exact_name_ms']:.2f} ms | | | ≤ 2 ms: "
+        f"{mark(q['exact_name_ms'], 2)} |",
+        f"| `filter(uid=…).one()`, {n} rows | {q['exact_uid_ms']:.2f} ms | | | ≤ 2 ms: "
+        f"{mark(q['exact_uid_ms'], 2)} |",
+        f"| `filter(name__startswith=…)` ≤ 100 rows, {n} rows | {q['prefix_ms']:,.0f} ms | | | "
+        f"≤ 50 ms: {mark(q['prefix_ms'], 50)} |",
+        f"| `count()`, {n} rows | {q['count_ms']:.1f} ms | | | ≤ 100 ms: {mark(q['count_ms'], 100)} |",
+        f"| search top-20, {n} rows (max of: {detail} ms) | {search:,.0f} ms | | | ≤ 1 s: "
+        f"{mark(search, 1000)} |",
+        f"| peak memory (fill or queries) | {peak / 1024:.1f} GB | | | ≤ 8 GB: {mark(peak, 8192)} |",
+    ]
+    table = "| workload | lakecat | baseline | ratio | target |\n|---|---|---|---|---|\n"
+    replace_section(TITLE, f"## {TITLE}\n\n{machine_line()}\n\n{table}" + "\n".join(lines))
+    print("\n".join(lines))
+    if not args.keep:
+        shutil.rmtree(path.parent, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
