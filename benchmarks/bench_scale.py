@@ -39,27 +39,50 @@ start = time.perf_counter()
 lc.connect(sys.argv[1])
 lc.ULabel.filter(name="warm-up").count()
 out = {"connect_s": time.perf_counter() - start}
+backend = lc.instance.current().backend
+
+def paired(build, k, check=None):
+    # lakecat's call and the SQL it compiles run raw on the same connection, alternating
+    # (each on a different random key, so neither warms the other's pages)
+    ta, tb = [], []
+    with backend.session() as con:
+        for i in range(k):
+            qs = build(2 * i)
+            t = time.perf_counter(); rows = qs.list(); ta.append(time.perf_counter() - t)
+            if check: check(rows)
+            qs = build(2 * i + 1)
+            with qs._scope():
+                sql = qs._compile("records").inline()
+            t = time.perf_counter(); con.execute(sql).fetchall(); tb.append(time.perf_counter() - t)
+    return 1e3 * statistics.median(ta), 1e3 * statistics.median(tb)
 
 def median_ms(fn, k):
-    fn(0)
+    fn()
     times = []
     for i in range(k):
-        t = time.perf_counter(); fn(i + 1); times.append(time.perf_counter() - t)
+        t = time.perf_counter(); fn(); times.append(time.perf_counter() - t)
     return 1e3 * statistics.median(times)
 
-probe = [(i * 7_777_777 + 12345) % n for i in range(40)]
-out["exact_name_ms"] = median_ms(lambda i: lc.ULabel.filter(name=label_name(probe[i])).one(), 30)
-out["exact_uid_ms"] = median_ms(
-    lambda i: lc.ULabel.filter(uid="u" + str(probe[i]).zfill(11)).one(), 30)
-def prefix(i):
+probe = [(i * 7_777_777 + 12345) % n for i in range(600)]
+def head(i):
     name = label_name(probe[i])
-    head = name.rsplit(" ", 1)[0] + " " + str(probe[i])[: max(1, len(str(probe[i])) - 2)]
-    rows = lc.ULabel.filter(name__startswith=head).limit(100).list()
-    assert 1 <= len(rows) <= 100, (head, len(rows))
-out["prefix_ms"] = median_ms(prefix, 10)
-out["count_ms"] = median_ms(lambda i: lc.ULabel.filter().count(), 10)
+    return name.rsplit(" ", 1)[0] + " " + str(probe[i])[: max(1, len(str(probe[i])) - 2)]
+def few(rows):
+    assert 1 <= len(rows) <= 100, len(rows)
+out["exact_name"] = paired(lambda i: lc.ULabel.filter(name=label_name(probe[i])), 30, few)
+def uid(i):
+    return "u" + str(probe[400 + i]).zfill(11)
+out["exact_uid"] = paired(lambda i: lc.ULabel.filter(uid=uid(i)), 30, few)
+# a long-lived process (a notebook): the index pages it has touched stay loaded
+for i in range(60, 260):
+    lc.ULabel.filter(name=label_name(probe[i])).one()
+def later(i):
+    return label_name(probe[260 + i])
+out["exact_name_warm"] = paired(lambda i: lc.ULabel.filter(name=later(i)), 60, few)
+out["prefix"] = paired(lambda i: lc.ULabel.filter(name__startswith=head(i)), 5, few)
+out["count_ms"] = median_ms(lambda: lc.ULabel.filter().count(), 10)
 out["count_value"] = lc.ULabel.filter().count()
-out["search_ms"] = {kind: median_ms(lambda i, q=q: lc.ULabel.search(q), 3)
+out["search_ms"] = {kind: median_ms(lambda q=q: lc.ULabel.search(q), 3)
                     for kind, q in search_queries(n).items()}
 out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps(out))
@@ -141,14 +164,18 @@ def main() -> None:
             f"checkpointed | {filled['fill_s'] / 60:.1f} min | catalog file "
             f"{filled['file_gb']:.1f} GB | | ≤ 15 min: {mark(filled['fill_s'], 900)} |"
         )
+
+    def pair(key: str, what: str, limit: float) -> str:
+        ours, raw = q[key]
+        return (f"| {what}, {n} rows | {ours:,.2f} ms | the same SQL raw {raw:,.2f} ms | "
+                f"{ours / raw:.2f}× | ≤ {limit:g} ms: {mark(ours, limit)} |")  # fmt: skip
+
     lines += [
         f"| connect + first query, new process | {q['connect_s'] * 1e3:.0f} ms | | | |",
-        f"| `filter(name=…).one()`, {n} rows | {q['exact_name_ms']:.2f} ms | | | ≤ 2 ms: "
-        f"{mark(q['exact_name_ms'], 2)} |",
-        f"| `filter(uid=…).one()`, {n} rows | {q['exact_uid_ms']:.2f} ms | | | ≤ 2 ms: "
-        f"{mark(q['exact_uid_ms'], 2)} |",
-        f"| `filter(name__startswith=…)` ≤ 100 rows, {n} rows | {q['prefix_ms']:,.0f} ms | | | "
-        f"≤ 50 ms: {mark(q['prefix_ms'], 50)} |",
+        pair("exact_name", "`filter(name=…).list()`, new process, random names", 2),
+        pair("exact_uid", "`filter(uid=…).list()`, new process, random uids", 2),
+        pair("exact_name_warm", "`filter(name=…).list()` after 200 lookups (a notebook)", 2),
+        pair("prefix", "`filter(name__startswith=…)` ≤ 100 rows", 50),
         f"| `count()`, {n} rows | {q['count_ms']:.1f} ms | | | ≤ 100 ms: "
         f"{mark(q['count_ms'], 100)} |",
         f"| search top-20, {n} rows (max of: {detail} ms) | {search:,.0f} ms | | | ≤ 1 s: "

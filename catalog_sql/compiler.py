@@ -32,7 +32,7 @@ from sqlglot import exp
 
 from . import sqlcache
 from .errors import FieldError, ValidationError, did_you_mean
-from .lookups import DUCKDB_LOOKUPS, LOOKUPS, Lookup
+from .lookups import DUCKDB_LOOKUPS, LOOKUPS, POSTGRES_LOOKUPS, Lookup
 from .model import Column, Relation, Schema, TableModel
 from .query import Q
 
@@ -268,6 +268,8 @@ class Compiler:
         lookup = LOOKUPS[name]
         if self.target.dialect == "duckdb":
             lookup = DUCKDB_LOOKUPS.get(name, lookup)
+        elif self.target.dialect == "postgres":
+            lookup = POSTGRES_LOOKUPS.get(name, lookup)
         if column.type not in lookup.types:
             raise FieldError(
                 f"Lookup '{name}' does not apply to field '{column.name}' of type {column.type}."

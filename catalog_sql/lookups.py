@@ -175,3 +175,37 @@ def _duckdb_lookups() -> dict[str, Lookup]:
 
 #: The text lookups as DuckDB runs them fastest (Postgres keeps LIKE: its indexes serve it).
 DUCKDB_LOOKUPS = _duckdb_lookups()
+
+
+def _trigram_guarded(cls: type[exp.Expression], pattern: Callable[[str], str]):
+    """Postgres: ``lower(coalesce(col, '')) LIKE lower(pattern)`` first, a condition the
+    column's trigram index (migration 0007, the search fields) answers, then the lookup
+    itself. The first is implied by the second (lower() maps character by character), so
+    the rows are the same; without such an index it is one more test per row."""
+    prepare, like = _like(cls, pattern)
+
+    def build(col: exp.Expression, ph: list[exp.Expression]) -> exp.Expression:
+        low = exp.Lower(this=exp.Coalesce(this=col.copy(), expressions=[exp.Literal.string("")]))
+        guard = exp.Escape(
+            this=exp.Like(this=low, expression=exp.Lower(this=ph[0].copy())),
+            expression=exp.Literal.string("\\"),
+        )
+        return exp.and_(guard, like(col, ph))
+
+    return prepare, build
+
+
+def _postgres_lookups() -> dict[str, Lookup]:
+    like = {
+        "contains": (exp.Like, lambda s: f"%{s}%"),
+        "icontains": (exp.ILike, lambda s: f"%{s}%"),
+        "istartswith": (exp.ILike, lambda s: f"{s}%"),  # startswith: the pattern btree
+        "endswith": (exp.Like, lambda s: f"%{s}"),
+        "iendswith": (exp.ILike, lambda s: f"%{s}"),
+    }
+    return {name: Lookup(name, *_trigram_guarded(cls, pat), types=TEXT)
+            for name, (cls, pat) in like.items()}  # fmt: skip
+
+
+#: The text lookups as Postgres answers them from its trigram indexes.
+POSTGRES_LOOKUPS = _postgres_lookups()

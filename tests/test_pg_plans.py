@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 
+import pandas as pd
 import pytest
 
 import lakecat as lc
@@ -88,3 +89,40 @@ def test_bio_registries_are_index_backed_too(instance):
     near = compile_near(table, instance.backend.target, "Cell 42", "name")
     assert '"Index Name": "cell_type_name_near"' in _plan(near.inline())
     assert bt.CellType.search("cell 42")[0].name == "cell 42"
+
+
+def test_relation_and_link_filters_use_foreign_key_indexes(labels):
+    """Migration 0008: the foreign-key column and the link table's second column each
+    lead an index, so a filter through a relation reads an index, not the table."""
+    user = lc.User.filter().first()
+    compiled = labels.compiler.select("ulabel", Q(created_by__handle=user.handle))
+    assert '"Index Name": "ulabel_created_by_id_fk"' in _plan(compiled.inline())
+    assert len(lc.ULabel.filter(created_by__handle=user.handle).list()) == 2000
+    file = lc.File(pd.DataFrame({"x": [1]}), key="linked.parquet").save()
+    file.ulabels.add(lc.ULabel.get(name="label 7 cd"))
+    compiled = labels.compiler.select("file", Q(ulabels__name="label 7 cd"))
+    assert '"Index Name": "file_ulabel_ulabel_id_fk"' in _plan(compiled.inline())
+    assert [f.key for f in lc.File.filter(ulabels__name="label 7 cd")] == ["linked.parquet"]
+    assert [f.key for f in lc.ULabel.get(name="label 7 cd").files] == ["linked.parquet"]
+
+
+@pytest.mark.parametrize(
+    ("lookup", "value", "expected"),
+    [("name__icontains", "BEL 12", 111), ("name__contains", "bel 12", 111),
+     ("name__istartswith", "LABEL 19", 111), ("name__iendswith", "9 CD", 28),
+     ("name__endswith", "9 cd", 28)],
+)  # fmt: skip
+def test_substring_lookups_use_the_trigram_index(labels, lookup, value, expected):
+    compiled = labels.compiler.select("ulabel", Q(**{lookup: value}))
+    assert '"Index Name": "ulabel_name_trgm"' in _plan(compiled.inline())
+    names = lc.ULabel.filter(**{lookup: value}).values_list("name", flat=True)
+    every = lc.ULabel.filter().values_list("name", flat=True)
+    low = value.lower()
+    check = {
+        "name__icontains": lambda n: low in n.lower(), "name__contains": lambda n: value in n,
+        "name__istartswith": lambda n: n.lower().startswith(low),
+        "name__iendswith": lambda n: n.lower().endswith(low),
+        "name__endswith": lambda n: n.endswith(value),
+    }[lookup]  # fmt: skip
+    assert sorted(names) == sorted(n for n in every if check(n))
+    assert len(names) == expected

@@ -56,7 +56,14 @@ class PostgresBackend(Backend):
     name = "postgres"
     #: ``roles``: collaborators are Postgres roles with GRANTs on the schema.
     capabilities = frozenset(
-        {"partial_indexes", "advisory_locks", "pattern_indexes", "roles", ALTER_INDEXED}
+        {
+            "partial_indexes",
+            "advisory_locks",
+            "pattern_indexes",
+            "fk_indexes",
+            "roles",
+            ALTER_INDEXED,
+        }  # fmt: skip
     )
 
     def __init__(self, url: str, *, schema: str = "public") -> None:
