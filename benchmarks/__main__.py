@@ -40,10 +40,18 @@ class Workload:
     what: str = ""
 
 
+#: the quick run loads two small ontology sources (CL, HsapDv) instead of all 23
+QUICK_SKIP_SOURCES = (
+    "uberon,fbbt,wbbt,zfa,mondo,icd10cm,icd10,hpo,pato,efo,mmusdv,fbdv,wbls,zfs,hancestro,"
+    "cellosaurus,chebi,ncbitaxon,gencode,uniprot"
+)
+
 WORKLOADS = {
-    "core": Workload("bench_core.py", ("--big-rows", "10000000"), ("--rows", "3000"),
+    "core": Workload("bench_core.py", ("--big-rows", "10000000", "--bulk-rows", "1000000"),
+                     ("--rows", "3000"),
                      what="bulk save, filters, search, import (1e5 and 1e7 rows)"),
-    "files": Workload("bench_files.py", (), ("--small", "100", "--big-mb", "4", "--rows", "20000"),
+    "files": Workload("bench_files.py", ("--small", "10000", "--big-mb", "1024"),
+                      ("--small", "100", "--big-mb", "4", "--rows", "20000"),
                       what="ingest of small files, one big file, DataFrame save/load"),
     "datasets": Workload("bench_datasets.py", ("--big-rows", "10000000"), ("--rows", "20000"),
                          what="append, time travel, query in place"),
@@ -58,6 +66,8 @@ WORKLOADS = {
                          what="a tracked no-op script, track(), lakecat ls"),
     "curation": Workload("bench_bio.py", (), ("--rows", "3000", "--values", "500"),
                          what="validate / inspect / standardize, ontology import"),
+    "bio-sources": Workload("bench_bio_sources.py", (), ("--skip", QUICK_SKIP_SOURCES),
+                            what="every offline ontology source: first and cached load"),
     "serve": Workload("bench_serve.py", (), ("--rows", "3000", "--saves", "10"),
                       ("--postgres", "{pg}"), what="web pages of a 1e6-row registry"),
     "contention": Workload("bench_contention.py", ("--procs", "8", "--saves", "1000",
@@ -73,7 +83,7 @@ WORKLOADS = {
     "contention-pg16": Workload("bench_contention.py", ("--procs", "16", "--saves", "1000"),
                                 ("--procs", "3", "--saves", "30"), ("--pg", "{pg}"),
                                 what="16 writers x 1,000 saves on Postgres, checked (needs --pg)"),
-    "queries": Workload("bench_queries.py", ("--sizes", "1000,100000,10000000",
+    "queries": Workload("bench_queries.py", ("--sizes", "1000,100000,1000000,10000000",
                                              "--pg-sizes", "1000000,10000000"),
                         ("--sizes", "1000,3000", "--repeat", "5", "--pg-sizes", "1000"),
                         ("--pg", "{pg}"),

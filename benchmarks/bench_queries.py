@@ -1,6 +1,7 @@
 """Every query shape against raw DuckDB on the same rows, at several registry sizes (#13).
 
-Run by hand:  python benchmarks/bench_queries.py [--sizes 1000,100000,10000000] [--pg URL]
+Run by hand:  python benchmarks/bench_queries.py [--sizes 1000,100000,1000000,10000000]
+              [--pg URL] [--pg-sizes 1000000,10000000]
 For each size a fresh instance is filled through SQL (labels, users, files and a
 files x labels link table with as many links as labels), then each query shape runs as a
 lakecat call returning records (``.list()``) and as the SQL lakecat compiles for it run
@@ -220,10 +221,10 @@ def ms(seconds: float) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", default="1000,100000,10000000")
+    parser.add_argument("--sizes", default="1000,100000,1000000,10000000")
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--pg", default=None)
-    parser.add_argument("--pg-sizes", default="1000000")
+    parser.add_argument("--pg-sizes", default="1000000,10000000")
     args = parser.parse_args()
     os.environ.setdefault("LAKECAT_HOME", tempfile.mkdtemp())
     import logging

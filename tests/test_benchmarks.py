@@ -11,7 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SECTIONS = ("## Catalog core", "## Files", "## Datasets", "## Tracking", "## Curation",
             "## Web page", "## Contention", "## Datasets of AnnData files", "## Mesh",
-            "## Query shapes", "## Scale")  # fmt: skip
+            "## Query shapes", "## Scale", "## Ontology sources")  # fmt: skip
 
 
 def test_the_quick_benchmark_run_writes_every_section(tmp_path):

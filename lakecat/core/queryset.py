@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timezone
 from typing import Any
 
 from catalog_sql.compiler import Compiled
@@ -12,9 +11,6 @@ from catalog_sql.query import Q
 
 #: A :class:`lakecat.core.record.Record` (not imported here: record imports this module).
 Record = Any
-
-
-_UTC = timezone.utc
 
 
 def record_id(value: Any) -> Any:
@@ -161,10 +157,10 @@ class QuerySet:
         with self._scope():
             compiled = self._compile("records", limit=limit, ordered=ordered)
             columns, rows = self._backend().fetch(compiled)
-        if compiled.dialect == "duckdb":
-            rows = _utc(self.model, columns, rows)
-        build = self.model._from_row
-        records = [build(columns, row) for row in rows]
+        naive = (
+            _datetime_positions(self.model, tuple(columns)) if compiled.dialect == "duckdb" else ()
+        )
+        records = self.model._from_rows(columns, rows, naive)
         from ..instance import _USING
 
         where = self._instance or _USING.get()
@@ -273,23 +269,6 @@ class QuerySet:
 
     def __repr__(self) -> str:
         return f"<QuerySet {self.model.__name__} {self._describe()}>"
-
-
-def _utc(model: Any, columns: list[str], rows: list) -> list:
-    """Put UTC back on the timestamps a ``records`` query returned naive (DuckDB)."""
-    where = _datetime_positions(model, tuple(columns))
-    if not where or not rows:
-        return rows
-    utc = _UTC
-    out = []
-    for row in rows:
-        row = list(row)
-        for i in where:
-            value = row[i]
-            if value is not None and value.tzinfo is None:
-                row[i] = value.replace(tzinfo=utc)
-        out.append(row)
-    return out
 
 
 _POSITIONS: dict[tuple, tuple[int, ...]] = {}

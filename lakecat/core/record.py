@@ -8,6 +8,7 @@ Core registries are built with this machinery, and so are user schema plug-ins.
 
 from __future__ import annotations
 
+import gc
 import inspect
 import json
 import logging
@@ -22,6 +23,8 @@ from catalog_sql.values import coerce
 
 from . import catalog
 from .fields import CharField, DateTimeField, Field, ForeignKey, IntegerField, ManyToMany
+
+_UTC = timezone.utc
 
 logger = logging.getLogger("lakecat")
 
@@ -152,6 +155,42 @@ class Record:
         data["_saved"] = tuple(data[c] for c in columns)
         obj._remember_json()
         return obj
+
+    @classmethod
+    def _from_rows(cls, columns: list[str], rows: list, naive: tuple[int, ...] = ()) -> list:
+        """Records of many rows (see :meth:`_from_row`). ``naive``: the positions of
+        timestamps that came back without a time zone (DuckDB), given UTC here (each
+        distinct value once: rows saved together share their timestamps). The garbage
+        collector is paused while the objects are made: they are all new and alive, and
+        its passes over them cost ~40% of the time at 1e5 rows."""
+        if not rows:
+            return []
+        if cls._json_columns():
+            rows = _with_utc(rows, naive) if naive else rows
+            return [cls._from_row(columns, row) for row in rows]
+        names = [columns[i] for i in naive]
+        new, out, utc, seen = cls.__new__, [], _UTC, {}
+        append = out.append
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            for row in rows:
+                obj = new(cls)
+                data = obj.__dict__
+                data.update(zip(columns, row))
+                for name in names:
+                    value = data[name]
+                    if value is not None:
+                        aware = seen.get(value)
+                        if aware is None:
+                            aware = seen[value] = value.replace(tzinfo=utc)
+                        data[name] = aware
+                data["_saved"] = tuple(data.values())  # the columns, in order
+                append(obj)
+        finally:
+            if paused:
+                gc.enable()
+        return out
 
     def _remember_json(self) -> None:
         """Snapshot JSON fields as text: an in-place edit (``run.params["x"] = 1``) is a change."""
@@ -452,6 +491,24 @@ def _add_audit_fields(cls: type, meta: Meta, updated_at: bool, created_by: bool)
 def _snake(name: str) -> str:
     out = [f"_{c.lower()}" if c.isupper() and i else c.lower() for i, c in enumerate(name)]
     return "".join(out)
+
+
+def _with_utc(rows: list, naive: tuple[int, ...]) -> list:
+    """``rows`` with UTC put on the timestamps at ``naive`` (each distinct value once:
+    rows saved together share their timestamps)."""
+    utc, seen = _UTC, {}
+    out = []
+    for row in rows:
+        row = list(row)
+        for i in naive:
+            value = row[i]
+            if value is not None:
+                aware = seen.get(value)
+                if aware is None:
+                    aware = seen[value] = value.replace(tzinfo=utc)
+                row[i] = aware
+        out.append(row)
+    return out
 
 
 def _unknown_field(cls: type[Record], key: str) -> FieldError:
