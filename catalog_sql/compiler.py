@@ -452,10 +452,15 @@ class Compiler:
         if not rest and leaf.column.name == "id":
             cond = leaf.lookup.build(_quoted(rel.link_target, link_alias), holders)
             return select.where(exp.Not(this=cond) if negated else cond, copy=False)
-        on = exp.EQ(this=_quoted("id", sub_alias), expression=_quoted(rel.link_target, link_alias))
-        select = select.join(self.target.table(target.name, sub_alias), on=on, copy=False)
+        # the targets as a nested IN, not a join: DuckDB then finds them through the
+        # target's index (a unique name) and filters the link table's scan by their ids;
+        # joined, it scanned the whole target table (206 -> 21 ms at 1e7 links)
         cond = self._leaf_condition(sub, leaf, rest, holders, negated)
-        return sub.apply(select).where(cond, copy=False)
+        targets = sub.apply(
+            exp.select(_quoted("id", sub_alias)).from_(self.target.table(target.name, sub_alias))
+        ).where(cond, copy=False)
+        inner = exp.In(this=_quoted(rel.link_target, link_alias), query=exp.Subquery(this=targets))
+        return select.where(inner, copy=False)
 
     def _column(self, leaf: Leaf, alias: str) -> exp.Expression:
         """The column a leaf compares: the column itself, or a value inside a JSON one."""

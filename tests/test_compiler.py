@@ -32,8 +32,9 @@ def test_golden_many_to_many_postgres():
     assert c.inline().endswith(
         'FROM "lab"."file" AS "file" WHERE "file"."id" IN ('
         'SELECT "file_ulabel_1"."file_id" FROM "lab"."file_ulabel" AS "file_ulabel_1" '
-        'JOIN "lab"."ulabel" AS "ulabels_1" ON "ulabels_1"."id" = "file_ulabel_1"."ulabel_id" '
-        "WHERE \"ulabels_1\".\"name\" IN ('a', 'b''c'))"
+        'WHERE "file_ulabel_1"."ulabel_id" IN ('
+        'SELECT "ulabels_1"."id" FROM "lab"."ulabel" AS "ulabels_1" '
+        "WHERE \"ulabels_1\".\"name\" IN ('a', 'b''c')))"
     )
 
 
