@@ -257,13 +257,18 @@ def test_lookup_api(instance):
 def test_lookup_builds_records_only_when_used(instance, monkeypatch):
     lc.save([lc.ULabel(name=f"label {i}") for i in range(20)])
     built = []
-    original = lc.ULabel._from_row.__func__
+    one, many = lc.ULabel._from_row.__func__, lc.ULabel._from_rows.__func__
 
     def counting(cls, columns, row):
         built.append(row)
-        return original(cls, columns, row)
+        return one(cls, columns, row)
+
+    def counting_many(cls, columns, rows, naive=()):
+        built.extend(rows)
+        return many(cls, columns, rows, naive)
 
     monkeypatch.setattr(lc.ULabel, "_from_row", classmethod(counting))
+    monkeypatch.setattr(lc.ULabel, "_from_rows", classmethod(counting_many))
     look = lc.ULabel.lookup()
     assert len(look) == 20 and "label_7" in dir(look) and built == []
     first = look.label_7
