@@ -263,9 +263,9 @@ def test_lookup_builds_records_only_when_used(instance, monkeypatch):
         built.append(row)
         return one(cls, columns, row)
 
-    def counting_many(cls, columns, rows, naive=()):
+    def counting_many(cls, columns, rows, naive_utc=False):
         built.extend(rows)
-        return many(cls, columns, rows, naive)
+        return many(cls, columns, rows, naive_utc)
 
     monkeypatch.setattr(lc.ULabel, "_from_row", classmethod(counting))
     monkeypatch.setattr(lc.ULabel, "_from_rows", classmethod(counting_many))

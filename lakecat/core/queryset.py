@@ -157,10 +157,8 @@ class QuerySet:
         with self._scope():
             compiled = self._compile("records", limit=limit, ordered=ordered)
             columns, rows = self._backend().fetch(compiled)
-        naive = (
-            _datetime_positions(self.model, tuple(columns)) if compiled.dialect == "duckdb" else ()
-        )
-        records = self.model._from_rows(columns, rows, naive)
+        # DuckDB's timestamps come back naive UTC ("records" mode: see _compile)
+        records = self.model._from_rows(columns, rows, naive_utc=compiled.dialect == "duckdb")
         from ..instance import _USING
 
         where = self._instance or _USING.get()
@@ -269,20 +267,6 @@ class QuerySet:
 
     def __repr__(self) -> str:
         return f"<QuerySet {self.model.__name__} {self._describe()}>"
-
-
-_POSITIONS: dict[tuple, tuple[int, ...]] = {}
-
-
-def _datetime_positions(model: Any, columns: tuple[str, ...]) -> tuple[int, ...]:
-    """Where the datetime columns are among ``columns`` (looked up once per shape)."""
-    key = (model, columns)
-    found = _POSITIONS.get(key)
-    if found is None:
-        kinds = {f.column: f.type for f in model._meta.fields.values()}
-        found = tuple(i for i, c in enumerate(columns) if kinds.get(c) == "datetime")
-        _POSITIONS[key] = found
-    return found
 
 
 def _min(a: int, b: int | None) -> int:

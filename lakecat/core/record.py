@@ -157,19 +157,20 @@ class Record:
         return obj
 
     @classmethod
-    def _from_rows(cls, columns: list[str], rows: list, naive: tuple[int, ...] = ()) -> list:
-        """Records of many rows (see :meth:`_from_row`). ``naive``: the positions of
-        timestamps that came back without a time zone (DuckDB), given UTC here (each
-        distinct value once: rows saved together share their timestamps). The garbage
-        collector is paused while the objects are made: they are all new and alive, and
-        its passes over them cost ~40% of the time at 1e5 rows."""
+    def _from_rows(cls, columns: list[str], rows: list, naive_utc: bool = False) -> list:
+        """Records of many rows (see :meth:`_from_row`). ``naive_utc``: the timestamps
+        came back without a time zone (DuckDB) and get UTC here, each distinct value once
+        (rows saved together share their timestamps). The garbage collector is paused
+        while the objects are made: they are all new and alive, and its passes over them
+        cost ~40% of the time at 1e5 rows."""
         if not rows:
             return []
+        naive = _datetime_positions(cls, tuple(columns)) if naive_utc else ()
         if cls._json_columns():
             rows = _with_utc(rows, naive) if naive else rows
             return [cls._from_row(columns, row) for row in rows]
-        names = [columns[i] for i in naive]
-        new, out, utc, seen = cls.__new__, [], _UTC, {}
+        names, aware = [columns[i] for i in naive], _AwareUTC()
+        new, out = cls.__new__, []
         append = out.append
         paused = gc.isenabled()
         gc.disable()
@@ -179,12 +180,8 @@ class Record:
                 data = obj.__dict__
                 data.update(zip(columns, row))
                 for name in names:
-                    value = data[name]
-                    if value is not None:
-                        aware = seen.get(value)
-                        if aware is None:
-                            aware = seen[value] = value.replace(tzinfo=utc)
-                        data[name] = aware
+                    if data[name] is not None:
+                        data[name] = aware[data[name]]
                 data["_saved"] = tuple(data.values())  # the columns, in order
                 append(obj)
         finally:
@@ -493,22 +490,37 @@ def _snake(name: str) -> str:
     return "".join(out)
 
 
+class _AwareUTC(dict):
+    """Naive UTC timestamp → the same instant with UTC attached, each made once."""
+
+    def __missing__(self, value: datetime) -> datetime:
+        aware = self[value] = value.replace(tzinfo=_UTC)
+        return aware
+
+
 def _with_utc(rows: list, naive: tuple[int, ...]) -> list:
-    """``rows`` with UTC put on the timestamps at ``naive`` (each distinct value once:
-    rows saved together share their timestamps)."""
-    utc, seen = _UTC, {}
-    out = []
+    """``rows`` (as lists) with UTC put on the timestamps at positions ``naive``."""
+    aware, out = _AwareUTC(), []
     for row in rows:
         row = list(row)
         for i in naive:
-            value = row[i]
-            if value is not None:
-                aware = seen.get(value)
-                if aware is None:
-                    aware = seen[value] = value.replace(tzinfo=utc)
-                row[i] = aware
+            if row[i] is not None:
+                row[i] = aware[row[i]]
         out.append(row)
     return out
+
+
+_POSITIONS: dict[tuple, tuple[int, ...]] = {}
+
+
+def _datetime_positions(cls: type, columns: tuple[str, ...]) -> tuple[int, ...]:
+    """Where ``cls``'s datetime columns are among ``columns`` (looked up once per shape)."""
+    found = _POSITIONS.get((cls, columns))
+    if found is None:
+        kinds = {f.column: f.type for f in cls._meta.fields.values()}
+        found = tuple(i for i, c in enumerate(columns) if kinds.get(c) == "datetime")
+        _POSITIONS[(cls, columns)] = found
+    return found
 
 
 def _unknown_field(cls: type[Record], key: str) -> FieldError:
