@@ -28,9 +28,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlglot import exp
-
 from . import sqlcache
+from ._lazy import exp
 from .errors import FieldError, ValidationError, did_you_mean
 from .lookups import DUCKDB_LOOKUPS, LOOKUPS, POSTGRES_LOOKUPS, Lookup
 from .model import Column, Relation, Schema, TableModel

@@ -11,13 +11,12 @@ from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass
 from typing import Any
 
-from sqlglot import exp
-
+from ._lazy import exp
 from .errors import ValidationError
 from .model import Column
 from .values import _type_name, coerce
 
-Build = Callable[[exp.Expression, list[exp.Expression]], exp.Expression]
+Build = Callable[[Any, list[Any]], Any]  # (column, placeholders) -> sqlglot condition
 Prepare = Callable[[Any, Column], list[Any]]
 
 TEXT = frozenset({"str"})
@@ -41,11 +40,14 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _like(cls: type[exp.Expression], pattern: Callable[[str], str]) -> tuple[Prepare, Build]:
+def _like(kind: str, pattern: Callable[[str], str]) -> tuple[Prepare, Build]:
+    """``kind`` names the sqlglot class ("Like", "ILike"), looked up when SQL is built."""
+
     def prepare(value: Any, column: Column) -> list[Any]:
         return [pattern(_escape_like(coerce(value, column)))]
 
     def build(col: exp.Expression, ph: list[exp.Expression]) -> exp.Expression:
+        cls = getattr(exp, kind)
         return exp.Escape(this=cls(this=col, expression=ph[0]), expression=exp.Literal.string("\\"))
 
     return prepare, build
@@ -125,21 +127,21 @@ def _regex_prepare(value: Any, column: Column) -> list[Any]:
     return [pattern]
 
 
-def _compare(cls: type[exp.Expression]) -> Build:
-    return lambda col, ph: cls(this=col, expression=ph[0])
+def _compare(kind: str) -> Build:
+    return lambda col, ph: getattr(exp, kind)(this=col, expression=ph[0])
 
 
 def _build_lookups() -> dict[str, Lookup]:
     like = {
-        "contains": (exp.Like, lambda s: f"%{s}%"),
-        "icontains": (exp.ILike, lambda s: f"%{s}%"),
-        "startswith": (exp.Like, lambda s: f"{s}%"),
-        "istartswith": (exp.ILike, lambda s: f"{s}%"),
-        "endswith": (exp.Like, lambda s: f"%{s}"),
-        "iendswith": (exp.ILike, lambda s: f"%{s}"),
+        "contains": ("Like", lambda s: f"%{s}%"),
+        "icontains": ("ILike", lambda s: f"%{s}%"),
+        "startswith": ("Like", lambda s: f"{s}%"),
+        "istartswith": ("ILike", lambda s: f"{s}%"),
+        "endswith": ("Like", lambda s: f"%{s}"),
+        "iendswith": ("ILike", lambda s: f"%{s}"),
     }
     table = {name: Lookup(name, *_like(cls, pat), types=TEXT) for name, (cls, pat) in like.items()}
-    compare = {"gt": exp.GT, "gte": exp.GTE, "lt": exp.LT, "lte": exp.LTE}
+    compare = {"gt": "GT", "gte": "GTE", "lt": "LT", "lte": "LTE"}
     for name, cls in compare.items():
         table[name] = Lookup(name, _one, _compare(cls), types=ORDERED)
     table["exact"] = Lookup("exact", _exact_prepare, _exact_build, variant=lambda v: v is None)
@@ -177,12 +179,12 @@ def _duckdb_lookups() -> dict[str, Lookup]:
 DUCKDB_LOOKUPS = _duckdb_lookups()
 
 
-def _trigram_guarded(cls: type[exp.Expression], pattern: Callable[[str], str]):
+def _trigram_guarded(kind: str, pattern: Callable[[str], str]):
     """Postgres: ``lower(coalesce(col, '')) LIKE lower(pattern)`` first, a condition the
     column's trigram index (migration 0007, the search fields) answers, then the lookup
     itself. The first is implied by the second (lower() maps character by character), so
     the rows are the same; without such an index it is one more test per row."""
-    prepare, like = _like(cls, pattern)
+    prepare, like = _like(kind, pattern)
 
     def build(col: exp.Expression, ph: list[exp.Expression]) -> exp.Expression:
         low = exp.Lower(this=exp.Coalesce(this=col.copy(), expressions=[exp.Literal.string("")]))
@@ -197,11 +199,11 @@ def _trigram_guarded(cls: type[exp.Expression], pattern: Callable[[str], str]):
 
 def _postgres_lookups() -> dict[str, Lookup]:
     like = {
-        "contains": (exp.Like, lambda s: f"%{s}%"),
-        "icontains": (exp.ILike, lambda s: f"%{s}%"),
-        "istartswith": (exp.ILike, lambda s: f"{s}%"),  # startswith: the pattern btree
-        "endswith": (exp.Like, lambda s: f"%{s}"),
-        "iendswith": (exp.ILike, lambda s: f"%{s}"),
+        "contains": ("Like", lambda s: f"%{s}%"),
+        "icontains": ("ILike", lambda s: f"%{s}%"),
+        "istartswith": ("ILike", lambda s: f"{s}%"),  # startswith: the pattern btree
+        "endswith": ("Like", lambda s: f"%{s}"),
+        "iendswith": ("ILike", lambda s: f"%{s}"),
     }
     return {name: Lookup(name, *_trigram_guarded(cls, pat), types=TEXT)
             for name, (cls, pat) in like.items()}  # fmt: skip

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlglot import exp
-
 from . import sqlcache
+from ._lazy import exp
 from .compiler import Target
 from .literals import render_literal
 

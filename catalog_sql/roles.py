@@ -24,7 +24,8 @@ import hmac
 import os
 import re
 
-from sqlglot import exp
+from ._lazy import exp
+from .literals import render_literal
 
 #: The levels, weakest first.
 LEVELS = ("read", "write", "admin")
@@ -61,7 +62,7 @@ def literal(text: str) -> str:
         >>> literal("it's")
         "'it''s'"
     """
-    return exp.Literal.string(text).sql("postgres")
+    return render_literal(text, "postgres")
 
 
 def mark(schema: str) -> str:

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlglot import exp
-
+from ._lazy import exp
 from .literals import render_literal
 
 

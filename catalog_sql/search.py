@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlglot import exp
-
 from . import sqlcache
+from ._lazy import exp
 from .compiler import Compiled, Target, _quoted
 from .errors import FieldError, ValidationError, did_you_mean
 from .model import TableModel

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlglot import exp
-
 from . import sqlcache
+from ._lazy import exp
 from .compiler import Compiled, Target
 
 

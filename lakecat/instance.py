@@ -320,8 +320,6 @@ def _instance_dir(storage: str, name: str) -> Path:
 
 def _configure_sql_cache() -> None:
     """Keep rendered SQL between processes, keyed by versions and the schema."""
-    import sqlglot
-
     from catalog_sql import sqlcache
 
     from . import __version__
@@ -331,7 +329,7 @@ def _configure_sql_cache() -> None:
         (t.name, tuple(t.columns.items()), tuple(sorted(t.relations.items())))
         for t in schema().tables.values()
     )
-    fingerprint = f"{__version__}|{sqlglot.__version__}|{tables!r}"
+    fingerprint = f"{__version__}|{tables!r}"  # sqlcache adds sqlglot's version
     sqlcache.configure(home() / "cache" if env_config().sql_cache else None, fingerprint)
 
 

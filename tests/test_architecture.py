@@ -95,3 +95,25 @@ def test_import_lakecat_pulls_no_heavy_library():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == ""
+
+
+def test_a_tracked_script_with_cached_sql_imports_neither_sqlglot_nor_pandas(tmp_path):
+    """A short-lived process reads its SQL from the rendered-SQL cache: once the cache is
+    warm, it must not pay for importing sqlglot (~85 ms) or pandas."""
+    env = {**__import__("os").environ, "LAKECAT_HOME": str(tmp_path / "home")}
+    env.pop("LAKECAT_NO_SQL_CACHE", None)
+    init = f"import lakecat as lc; lc.init(storage={str(tmp_path / 's')!r})"
+    subprocess.run([sys.executable, "-c", init], check=True, env=env, timeout=120)
+    script = tmp_path / "noop.py"
+    script.write_text(
+        "import sys, lakecat as lc\nlc.track()\nlc.ULabel.filter(name='x').first()\nlc.finish()\n"
+        "heavy = ('sqlglot', 'pandas', 'pyarrow', 'numpy')\n"
+        "print(','.join(m for m in heavy if m in sys.modules))\n"
+    )
+    first = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                           env=env, timeout=120)  # fmt: skip
+    assert first.returncode == 0, first.stderr
+    again = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                           env=env, timeout=120)  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip().splitlines()[-1:] in ([], [""]), again.stdout

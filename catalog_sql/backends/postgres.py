@@ -13,12 +13,12 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlglot import exp
-
+from .._lazy import exp
 from ..compiler import Compiled, Target
 from ..ddl import ALTER_INDEXED, logical_type
 from ..errors import CatalogError, ConflictError
 from ..extensions import NO_DOWNLOADS, load_extension
+from ..literals import render_literal
 from .base import Backend
 from .base import redact as _redact
 
@@ -44,7 +44,7 @@ def pg_execute(sql: str) -> str:
 
 
 def _string(text: str) -> str:
-    return exp.Literal.string(text).sql("duckdb")
+    return render_literal(text, "duckdb")
 
 
 _SAFE_SCHEMA = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -84,7 +84,7 @@ class PostgresBackend(Backend):
         con.execute("SET TimeZone = 'UTC'")
         load_extension(con, "postgres")
         try:
-            url = exp.Literal.string(self.url).sql("duckdb")
+            url = _string(self.url)
             con.execute(f"ATTACH {url} AS {ALIAS} (TYPE postgres)")
         except duckdb.Error as err:
             con.close()

@@ -13,10 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import resources
 
-import sqlglot
-from sqlglot import exp
-
 from .. import sqlcache
+from .._lazy import exp
 from ..backends.base import Backend
 from ..compiler import Compiled
 from ..errors import SchemaVersionError
@@ -57,6 +55,8 @@ class Migration:
 def _render(sql: str, dialect: str, capabilities: frozenset[str]) -> tuple[str, ...]:
     """Parse and render once per process: transpiling a migration costs ~20 ms, and a
     process that creates many catalogs (a test suite, a server) would pay it each time."""
+    import sqlglot
+
     out = []
     for tree in sqlglot.parse(sql, read="postgres"):
         if tree is None:
