@@ -8,6 +8,7 @@ value or its prefix). Within a tier, higher similarity, then shorter values firs
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from . import sqlcache
 from ._lazy import exp
@@ -64,26 +65,30 @@ def _tier(low: exp.Expression) -> exp.Expression:
     return case.else_(_num(3))
 
 
-def _close_length(low: exp.Expression, n: int, slack: int) -> exp.Expression:
-    difference = exp.Abs(this=exp.Sub(this=exp.Length(this=low.copy()), expression=_num(n)))
+def _close_length(low: exp.Expression, n: int, slack: int, length=None) -> exp.Expression:
+    size = length.copy() if length is not None else exp.Length(this=low.copy())
+    difference = exp.Abs(this=exp.Sub(this=size, expression=_num(n)))
     return exp.LTE(this=difference, expression=_num(slack))
 
 
-def _candidate(low: exp.Expression, n: int, slack: int, like: bool = False) -> exp.Expression:
+def _candidate(low: exp.Expression, n: int, slack: int, like: bool = False,
+               length=None) -> exp.Expression:  # fmt: skip
     """Cheap test for "could be within ``slack`` edits": the first three letters match
     (a typo further on), or the first letter matches and the lengths are close (a typo in
     letters 2-3). Typos in the first letter are not found; this keeps edit distances off
     almost every row."""
     head = _starts(low, "head", like)
     first = _starts(low, "first", like)
-    return exp.or_(head, exp.and_(first, _close_length(low, n, slack)))
+    return exp.or_(head, exp.and_(first, _close_length(low, n, slack, length)))
 
 
-def _similarity(low: exp.Expression, n: int, threshold: float) -> exp.Expression:
+def _similarity(low: exp.Expression, n: int, threshold: float, length=None) -> exp.Expression:
     """1 - edit distance / query length, against the value's prefix (and whole value).
 
     The whole-value distance is computed only when the lengths are close enough to pass
-    ``threshold`` (a length difference is a lower bound of the distance).
+    ``threshold`` (a length difference is a lower bound of the distance). ``length``: an
+    expression for the length of the whole value, when ``low`` is only its beginning (the
+    search index keeps 24 characters; lengths close to ``n`` fit in them).
     """
     slack = int((1.0 - threshold) * n)
     prefix = exp.Levenshtein(
@@ -93,10 +98,10 @@ def _similarity(low: exp.Expression, n: int, threshold: float) -> exp.Expression
         distance: exp.Expression = prefix
     else:
         whole = exp.Levenshtein(this=low.copy(), expression=_ph("qf"))
-        close = _close_length(low, n, slack)
+        close = _close_length(low, n, slack, length)
         distance = exp.Case().when(close, _fn("LEAST", whole, prefix.copy())).else_(prefix)
     score = exp.Sub(this=_num(1.0), expression=exp.Div(this=distance, expression=_num(float(n))))
-    return exp.Case().when(_candidate(low, n, slack), score).else_(_num(0.0))
+    return exp.Case().when(_candidate(low, n, slack, length=length), score).else_(_num(0.0))
 
 
 def _candidates(refs: list[exp.Expression], n: int, threshold: float, like: bool) -> exp.Expression:
@@ -113,10 +118,14 @@ def compile_search(
     limit: int = 20,
     threshold: float = 0.7,
     fuzzy: bool = True,
+    ids: Sequence[int] | None = None,
+    since: datetime | None = None,
 ) -> Compiled:
     """Compile a ranked search of ``query`` over ``fields`` of ``table``.
 
-    ``fuzzy=False`` keeps only tiers 0-3 (no edit distances).
+    ``fuzzy=False`` keeps only tiers 0-3 (no edit distances). ``ids`` ranks only those
+    rows (found through the search index); ``since`` only rows with a later ``updated_at``;
+    both: those rows and these.
 
     Examples:
         >>> from catalog_sql.model import Column, TableModel
@@ -145,9 +154,17 @@ def compile_search(
         params["q_like"] = f"%{_like_escaped(q)}%"
         params.update({f"{k}_like": f"{_like_escaped(params[k])}%" for k in ("head", "first")
                        if k in params})  # fmt: skip
-    key = (table.name, tuple(table.columns), target, tuple(fields), len(q), limit, threshold)
-    render = lambda: _statement(table, target, fields, len(q), limit, threshold)  # noqa: E731
-    return Compiled(sqlcache.get(("search", *key), render), params, target.dialect)
+    restrict = {(True, True): "index", (True, False): "ids", (False, True): "since"}.get(
+        (ids is not None, since is not None))  # fmt: skip
+    if since is not None:
+        params["since"] = since
+    key = (table.name, tuple(table.columns), target, tuple(fields), len(q), limit, threshold,
+           restrict)  # fmt: skip
+    render = lambda: _statement(table, target, fields, len(q), limit, threshold, restrict)  # noqa: E731
+    sql = sqlcache.get(("search", *key), render)
+    if ids is not None:  # integers only: spelled into the statement, each one checked
+        sql = sql.replace("$ids", ", ".join(str(int(i)) for i in ids) or "NULL")
+    return Compiled(sql, params, target.dialect)
 
 
 def _check_fields(table: TableModel, fields: Sequence[str]) -> None:
@@ -160,17 +177,20 @@ def _check_fields(table: TableModel, fields: Sequence[str]) -> None:
         raise FieldError(f"search() needs at least one field of {table.name}.")
 
 
-def _ranking(field: exp.Expression) -> list[exp.Expression]:
+def _ranking(field: exp.Expression, ident: exp.Expression) -> list[exp.Expression]:
+    """Tier, score (best first), the first field's length and value, then id: a total
+    order, the same on both back ends and in :mod:`catalog_sql.search_index`."""
     score = exp.column("_score", quoted=True)
     return [
         exp.column("_tier", quoted=True),
         exp.Ordered(this=score, desc=True, nulls_first=False),
-        exp.Length(this=field.copy()),
-        field.copy(),
+        exp.Ordered(this=exp.Length(this=field.copy()), nulls_first=False),
+        exp.Ordered(this=field.copy(), nulls_first=False),
+        ident.copy(),
     ]
 
 
-def _statement(table, target, fields, n, limit, threshold) -> str:
+def _statement(table, target, fields, n, limit, threshold, restrict=None) -> str:
     """One scan: candidates contain the query (tiers 0-3) or share its first letter.
 
     The tier CASE and the edit distances run only on candidates, so the cost stays close
@@ -178,6 +198,8 @@ def _statement(table, target, fields, n, limit, threshold) -> str:
     """
     alias = table.name
     narrow = ["id", *dict.fromkeys(fields)]  # rank on a narrow scan; fetch full rows last
+    if restrict is not None:  # a few rows: rank them whole, no join back to the table
+        narrow = list(table.columns)
     columns = [_quoted(c, alias) for c in narrow]
     lows = [
         exp.Lower(this=exp.Coalesce(this=_quoted(f, alias), expressions=[exp.Literal.string("")]))
@@ -189,6 +211,12 @@ def _statement(table, target, fields, n, limit, threshold) -> str:
     contains = exp.or_(*[_contains(r, "q", like) for r in refs])
     fuzzy = threshold <= 1.0
     base = exp.select(*columns, *named).from_(target.table(table.name, alias))
+    if restrict is not None:
+        since = base.copy().where(
+            exp.GT(this=_quoted("updated_at", alias), expression=_ph("since")))  # fmt: skip
+        base = base.where(exp.In(this=_quoted("id", alias), expressions=[_ph("ids")]))
+        base = exp.union(base, since, distinct=False) if restrict == "index" else base
+        base = since if restrict == "since" else base
     nf = min(n, FUZZY_PREFIX)
     keep = exp.or_(contains, _candidates(refs, nf, threshold, like)) if fuzzy else contains
     base = exp.select(exp.Star()).from_(base.subquery("base")).where(keep)
@@ -219,18 +247,82 @@ def _statement(table, target, fields, n, limit, threshold) -> str:
                 exp.GTE(this=exp.column("_score", quoted=True), expression=_num(threshold)),
             )
         )
-        .order_by(*_ranking(first_field))
+        .order_by(*_ranking(first_field, exp.column("id", quoted=True)))
         .limit(limit)
     )  # fmt: skip
+    if restrict is not None:
+        return ranked.sql(target.dialect)
     outer = (
         exp.select(*[_quoted(c, alias) for c in table.columns], _quoted("_tier", "ranked"),
                    _quoted("_score", "ranked"))
         .from_(ranked.subquery("ranked"))
         .join(target.table(table.name, alias), on=exp.EQ(
             this=_quoted("id", alias), expression=_quoted("id", "ranked")))
-        .order_by(*_ranking(_quoted(fields[0], alias)))
+        .order_by(*_ranking(_quoted(fields[0], alias), _quoted("id", alias)))
     )  # fmt: skip
     return outer.sql(target.dialect)
+
+
+def compile_typo_keys(index: str, q: str, limit: int, bounds: tuple[int, int, int, int],
+                      threshold: float = 0.7) -> Compiled | None:  # fmt: skip
+    """The typo tier from a search index's value-start keys (``id, o0, score``, best first).
+
+    ``bounds``: the ``k8`` ranges of the values that start with the query's first letter
+    and with its first three (see :func:`catalog_sql.search_index.key_range`).
+
+    The key holds the lowered value's first 24 characters and ``n`` its length: the score
+    is the one :func:`compile_search` computes from the whole value (the whole-value
+    distance is needed only when the lengths are close, and then the value fits the key).
+    None when no typo can pass ``threshold`` (short queries).
+    """
+    nf = min(len(q), FUZZY_PREFIX)
+    if 1.0 - 1.0 / nf < threshold:  # one edit already scores below the threshold
+        return None
+    key = ("typo-keys", index, nf, threshold, limit)
+    render = lambda: _typo_keys_statement(index, nf, threshold, limit)  # noqa: E731
+    low, high, low_head, high_head = bounds
+    params = {"lo": low, "hi": high, "lo_head": low_head, "hi_head": high_head, "first": q[0],
+              "head": q[:3], "qf": q[:FUZZY_PREFIX], "head_key": "\x01" + q[:3]}  # fmt: skip
+    return Compiled(sqlcache.get(key, render), params, "duckdb")
+
+
+def _typo_keys_statement(index: str, nf: int, threshold: float, limit: int) -> str:
+    """Keys of values starting with the query's first letter that pass the candidate test
+    (its length part as a filter DuckDB pushes into the scan), read into a MATERIALIZED
+    CTE (no late materialization, see search_index), then scored."""
+    slack = int((1.0 - threshold) * nf)
+    low = exp.column("low", quoted=True)
+    length = exp.column("n", quoted=True)
+    score = _similarity(low, nf, threshold, length=length)
+    k8 = exp.column("k8")
+    key = exp.column("key", quoted=True)
+    in_range = exp.Between(this=k8.copy(), low=_ph("lo"), high=_ph("hi"))
+    close = exp.Between(this=exp.column("n"), low=_num(nf - slack), high=_num(nf + slack))
+    head = exp.StartsWith(this=key.copy(), expression=_ph("head_key"))
+    picked = [
+        exp.column("id"),
+        exp.column("o0"),
+        exp.column("n"),
+        exp.alias_(exp.Substring(this=key.copy(), start=_num(2)), "low", quoted=True),
+    ]
+    table = exp.to_identifier(index, quoted=True)
+    by_length = exp.select(*picked).from_(table).where(exp.and_(in_range, close))
+    head_range = exp.Between(this=k8.copy(), low=_ph("lo_head"), high=_ph("hi_head"))
+    by_head = exp.select(*[c.copy() for c in picked]).from_(table.copy()).where(
+        exp.and_(head_range, exp.not_(close.copy()), head))  # fmt: skip
+    candidates = exp.union(by_length, by_head, distinct=False)
+    scored = exp.select(exp.column("id"), exp.column("o0"), exp.alias_(score, "s", quoted=True))
+    scored = scored.from_("k")
+    s = exp.column("s", quoted=True)
+    query = (
+        exp.select(exp.column("id"), exp.column("o0"), s.copy())
+        .from_(scored.subquery("scored"))
+        .where(exp.GTE(this=s.copy(), expression=_num(threshold)))
+        .order_by(exp.Ordered(this=s.copy(), desc=True), exp.column("o0"))
+        .limit(limit)
+    )
+    sql = query.sql("duckdb")
+    return f"WITH k AS MATERIALIZED ({candidates.sql('duckdb')}) {sql}"
 
 
 #: at most this many rows come back from :func:`compile_near`

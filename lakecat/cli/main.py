@@ -334,6 +334,35 @@ def search(registry: str, query: str, columns: str | None, limit: int, fmt: str)
     )
 
 
+@cli.command("search-index")
+@click.argument("registry")
+@click.option("--drop", is_flag=True, help="Drop the index (search scans the registry again).")
+def search_index(registry: str, drop: bool) -> None:
+    """Build (or rebuild) the search index of REGISTRY on the embedded back end.
+
+    Search then reads sorted keys instead of scanning the registry; rows written later
+    are ranked from the registry until the next build (`lakecat gc --yes` rebuilds).
+
+    \b
+    Examples:
+      lakecat search-index ulabel
+      lakecat search-index ulabel --drop
+    """
+    import time
+
+    from ..core.catalog import registry_class
+
+    cls = registry_class(_registry_name(registry))
+    if drop:
+        cls.drop_search_index()
+        click.echo(f"dropped the search index of {cls.__name__}")
+        return
+    start = time.perf_counter()
+    keys = cls.build_search_index()
+    click.echo(f"built the search index of {cls.__name__}: {keys:,} keys in "
+               f"{time.perf_counter() - start:.1f} s")  # fmt: skip
+
+
 @cli.command()
 @click.option("--path", default="./lakecat-demo", show_default=True, help="Demo instance dir.")
 def demo(path: str) -> None:
@@ -485,7 +514,8 @@ def delete(uid: str, yes: bool, permanent: bool) -> None:
 @click.option("--yes", is_flag=True, help="Really delete (default: a dry run that lists).")
 @click.option("--min-age", default=3600.0, show_default=True, help="Skip younger entries (s).")
 def gc(yes: bool, min_age: float) -> None:
-    """List blobs no record points at (left by crashes); --yes removes them.
+    """List blobs no record points at (left by crashes); --yes removes them and rebuilds
+    the search indexes.
 
     \b
     Examples:
@@ -503,6 +533,11 @@ def gc(yes: bool, min_age: float) -> None:
     if datasets:
         verb = "restored to their registered data" if yes else "would restore (run with --yes)"
         click.echo(f"{datasets} dataset(s) with unregistered table versions {verb}")
+    from ..core.search import rebuild_search_indexes
+
+    for table, behind in rebuild_search_indexes(dry_run=not yes):
+        verb = "rebuilt" if yes else "would rebuild (run with --yes)"
+        click.echo(f"search index of {table} ({behind:,} row(s) written since it was built) {verb}")
 
 
 @cli.command()

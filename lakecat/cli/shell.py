@@ -21,7 +21,14 @@ def run_statement(instance: Any, statement: str, *, write: bool = False):
         for setup in backend.session_setup():
             con.execute(setup)
         _load_for_views(con)
-        return run(con, statement)
+        result = run(con, statement)
+        if write and backend.target.dialect == "duckdb":
+            # the statement may have changed searched text without updated_at: the search
+            # indexes (a snapshot, see catalog_sql.search_index) are set aside until rebuilt
+            from catalog_sql.search_index import forget_all
+
+            con.execute(forget_all())
+        return result
 
     return backend.write(session) if write else backend.run(session, idempotent=True)
 

@@ -264,6 +264,21 @@ class Record:
         return search(cls, query, field=field, limit=limit)
 
     @classmethod
+    def build_search_index(cls) -> int:
+        """Build the search index of this registry (embedded back end); see
+        :func:`lakecat.core.search.build_search_index`."""
+        from .search import build_search_index
+
+        return build_search_index(cls)
+
+    @classmethod
+    def drop_search_index(cls) -> None:
+        """Drop the search index of this registry (search scans again)."""
+        from .search import drop_search_index
+
+        drop_search_index(cls)
+
+    @classmethod
     def validate(cls, values: Any, field: Any = None, **kwargs: Any):
         """One boolean per value: is it in the registry (``field``, default the name)?
         See :func:`lakecat.core.validation.validate`."""

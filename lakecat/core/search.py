@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from catalog_sql import search_index
+from catalog_sql.compiler import Compiled
 from catalog_sql.search import compile_search
 
 #: A :class:`lakecat.core.record.Record` (not imported here: record imports this module).
@@ -57,8 +59,130 @@ def search(
     instance = current()
     table = instance.compiler.table(cls._meta.table)
     compiled = compile_search(table, instance.backend.target, query, fields, limit=limit)
-    columns, rows = instance.backend.fetch(compiled)
+    found = None
+    state = _index_state(instance, table, fields)
+    if state is not None:
+        found = search_index.ranked(instance.backend.fetch, table, instance.backend.target,
+                                    query, fields, limit, state)  # fmt: skip
+    columns, rows = found if found is not None else instance.backend.fetch(compiled)
     build = cls._from_row
     width = len(cls._meta.columns)
     records = [build(columns[:width], row[:width]) for row in rows]
     return SearchResults(records, columns, rows)
+
+
+# -- the search index (embedded back end) -----------------------------------------------
+def _embedded(instance: Any) -> bool:
+    target = instance.backend.target
+    return target.dialect == "duckdb" and target.catalog is None and target.db is None
+
+
+def _index_state(instance: Any, table: Any, fields: list[str]):
+    """The usable search index of ``table`` for ``fields``, or None (then search scans)."""
+    if not _embedded(instance):
+        return None
+    rows = instance.backend.fetch(search_index.state_query(table.name))[1]
+    if not rows:
+        return None
+    state = search_index.IndexState.from_json(table.name, rows[0][0])
+    if state is None or list(state.fields) != fields:
+        return None
+    if state.fingerprint != search_index.fingerprint(table, fields):
+        return None  # the registry changed since: build it again
+    return state
+
+
+def build_search_index(cls: type[Record]) -> int:
+    """Build (or rebuild) the search index of ``cls``; returns the number of keys.
+
+    Search then reads a sorted table of keys instead of scanning the registry (embedded
+    back end; see :mod:`catalog_sql.search_index`). Rows written later are ranked from
+    the registry until the next build (``lakecat gc`` rebuilds every index).
+
+    Examples:
+        >>> import lakecat as lc
+        >>> _ = lc.ULabel(name="index me").save()
+        >>> lc.ULabel.build_search_index() > 0
+        True
+        >>> lc.ULabel.search("index")[0].name
+        'index me'
+        >>> lc.ULabel.drop_search_index()
+    """
+    from datetime import datetime, timezone
+
+    from ..errors import ValidationError
+    from ..instance import current
+
+    instance = current()
+    instance.require_writable()
+    name = cls.__name__
+    if not _embedded(instance):
+        raise ValidationError(
+            f"{name}.build_search_index() is for the embedded back end; on Postgres, search "
+            f"is answered by the trigram indexes of migration 0007. Nothing to build."
+        )
+    if "updated_at" not in cls._meta.fields:
+        raise ValidationError(
+            f"{name} has no updated_at, so a search index could not tell which rows changed "
+            f"after it was built; {name}.search() scans the registry instead."
+        )
+    fields = list(cls._meta.search_fields)
+    table = instance.compiler.table(cls._meta.table)
+    backend = instance.backend
+    with backend.transaction():  # the write turn: later writes carry a later updated_at
+        stamp = datetime.now(timezone.utc)
+        top = backend.fetch(Compiled(f'SELECT coalesce(max(id), 0) FROM "{table.name}"', {},
+                                     "duckdb"))[1][0][0]  # fmt: skip
+        state = search_index.IndexState(table.name, tuple(fields), stamp, int(top),
+                                        search_index.fingerprint(table, fields))  # fmt: skip
+        for statement in search_index.build_statements(table, fields, state):
+            backend.execute(statement)
+        ix = search_index.index_table(table.name)
+        keys = backend.fetch(Compiled(f'SELECT count(*) FROM "{ix}"', {}, "duckdb"))[1][0][0]
+    backend.touch()
+    return int(keys)
+
+
+def drop_search_index(cls: type[Record]) -> None:
+    """Drop the search index of ``cls`` (search scans the registry again)."""
+    from ..instance import current
+
+    instance = current()
+    instance.require_writable()
+    if not _embedded(instance):
+        return
+    with instance.backend.transaction():
+        for statement in search_index.drop_statements(cls._meta.table):
+            instance.backend.execute(statement)
+
+
+def indexed_tables(instance: Any) -> list[str]:
+    """Registries (tables) that have a search index."""
+    if not _embedded(instance):
+        return []
+    sql = "SELECT key FROM lakecat_setting WHERE starts_with(key, $p) ORDER BY key"
+    rows = instance.backend.fetch(Compiled(sql, {"p": search_index.SETTING}, "duckdb"))[1]
+    return [key.removeprefix(search_index.SETTING) for (key,) in rows]
+
+
+def rebuild_search_indexes(*, dry_run: bool = True) -> list[tuple[str, int]]:
+    """Every search index of the current instance and how many rows were written since it
+    was built; rebuilt unless ``dry_run``."""
+    from ..instance import current
+    from .catalog import registries
+
+    instance = current()
+    by_table = {cls._meta.table: cls for cls in registries().values()}
+    out = []
+    for table in indexed_tables(instance):
+        cls = by_table.get(table)
+        raw = instance.backend.fetch(search_index.state_query(table))[1]
+        state = search_index.IndexState.from_json(table, raw[0][0]) if raw else None
+        behind = 0
+        if state is not None:
+            sql = f'SELECT count(*) FROM "{table}" WHERE updated_at > $s'
+            behind = instance.backend.fetch(Compiled(sql, {"s": state.stamp}, "duckdb"))[1][0][0]
+        out.append((table, int(behind)))
+        if not dry_run and cls is not None:
+            build_search_index(cls)
+    return out

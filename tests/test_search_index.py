@@ -1,0 +1,207 @@
+"""The search index (embedded back end): the same ranked results as the scan, whatever
+was written, renamed or deleted since the index was built, and across processes.
+
+The invariant: for any sequence of saves, renames, deletes and index builds, and any
+query, ``Registry.search`` through the index returns the same records with the same
+(tier, score) in the same order as the ranking statement run over the whole registry.
+"""
+
+from __future__ import annotations
+
+import itertools
+import subprocess
+import sys
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import lakecat as lc
+from catalog_sql.search import compile_search
+from catalog_sql.search_index import SETTING, index_table
+from lakecat.errors import ValidationError
+
+# Few letters, so that names share prefixes, words and substrings; spaces make words,
+# capitals test lower(), "é" a two-byte character in the keys.
+LETTERS = st.sampled_from(list("abcab é") + ["A", "B"])
+NAME = st.text(LETTERS, min_size=1, max_size=40).map(str.strip).filter(bool)
+OPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("add"), NAME),
+        st.tuples(st.just("rename"), st.integers(0, 10**6), NAME),
+        st.tuples(st.just("delete"), st.integers(0, 10**6)),
+        st.tuples(st.just("build")),
+    ),
+    max_size=12,
+)
+
+
+def _scan(query: str, limit: int = 20) -> list[tuple]:
+    """The ranking statement over the whole registry: (id, tier, score) best first."""
+    from lakecat.instance import current
+
+    instance = current()
+    table = instance.compiler.table("ulabel")
+    compiled = compile_search(table, instance.backend.target, query, ["name"], limit=limit)
+    columns, rows = instance.backend.fetch(compiled)
+    at = [columns.index(c) for c in ("id", "_tier", "_score")]
+    return [tuple(row[i] for i in at) for row in rows]
+
+
+def _indexed(query: str, limit: int = 20) -> list[tuple]:
+    found = lc.ULabel.search(query, limit=limit)
+    return [(r.id, *rank) for r, rank in zip(found, found.ranks)]
+
+
+def _queries(names: list[str], draw) -> list[str]:
+    """Queries that hit every tier: whole names, prefixes, words, inner substrings, long
+    ones (past the 12 characters an inner key holds), typos and random text."""
+    out = []
+    for name in names[:6]:
+        i = draw(st.integers(0, len(name) - 1))
+        j = draw(st.integers(i + 1, len(name)))
+        out += [name, name[:j], name[i:j], name[i:]]
+        k = draw(st.integers(0, len(name) - 1))
+        out.append(name[:k] + name[k + 1 :])  # a deletion: the typo tier
+    out += [draw(NAME) for _ in range(3)]
+    return [q for q in out if q.strip()]
+
+
+UNIQUE = itertools.count()  # hypothesis examples share one instance: names stay unique
+
+
+def _apply(ops: list[tuple], ids: list[int]) -> None:
+    for op in ops:
+        if op[0] == "add":
+            ids.append(lc.ULabel(name=f"{op[1]} a{next(UNIQUE)}").save().id)
+        elif op[0] == "build":
+            lc.ULabel.build_search_index()
+        elif ids and op[0] == "rename":
+            label = lc.ULabel.get(id=ids[op[1] % len(ids)])
+            label.name = f"{op[2]} r{next(UNIQUE)}"
+            label.save()
+        elif ids and op[0] == "delete":
+            lc.ULabel.get(id=ids.pop(op[1] % len(ids))).delete()
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(first=st.lists(NAME, min_size=1, max_size=30), ops=OPS, data=st.data())
+def test_index_and_scan_rank_the_same(duck_instance, first, ops, data):
+    lc.settings.search_names = False  # the near check is not under test here
+    try:
+        ids = [lc.ULabel(name=f"{name} {next(UNIQUE)}").save().id for name in first]
+        lc.ULabel.build_search_index()
+        _apply(ops, ids)
+    finally:
+        lc.settings.search_names = True
+    names = [r.name for r in lc.ULabel.filter().list()] or ["a"]
+    for query in _queries(names, data.draw):
+        for limit in (1, 3, 20):
+            assert _indexed(query, limit) == _scan(query, limit), (query, limit)
+
+
+def test_the_index_is_used_and_set_aside_when_stale(duck_instance, monkeypatch):
+    from catalog_sql import search_index
+
+    for i in range(300):
+        lc.ULabel(name=f"cell type {i}").save()
+    assert lc.ULabel.build_search_index() > 300 * 10  # a key per character
+    used = []
+    real = search_index.ranked
+    monkeypatch.setattr(search_index, "ranked", lambda *a: used.append(a[3]) or real(*a))
+    assert [r.name for r in lc.ULabel.search("cell type 12", limit=3)] == [
+        "cell type 12", "cell type 120", "cell type 121"]  # fmt: skip
+    assert used == ["cell type 12"]
+    # another field list than the index's: the scan
+    assert lc.ULabel.search("cell", field="description") == []
+    assert len(used) == 1
+    # a raw write through `lakecat sql --write` sets every index aside
+    from lakecat.cli.shell import run_statement
+    from lakecat.instance import current
+
+    run_statement(current(), "UPDATE ulabel SET name = 'renamed' WHERE name = 'cell type 12'",
+                  write=True)  # fmt: skip
+    assert [r.name for r in lc.ULabel.search("renamed")] == ["renamed"]
+    assert len(used) == 1, "a stale index was used"
+    rows = current().backend.fetch(search_index.state_query("ulabel"))[1]
+    assert rows == []
+
+
+def test_drop_removes_the_table_and_its_state(duck_instance):
+    from catalog_sql.compiler import Compiled
+    from lakecat.instance import current
+
+    lc.ULabel(name="x").save()
+    lc.ULabel.build_search_index()
+    backend = current().backend
+    assert index_table("ulabel") in backend.table_names()
+    lc.ULabel.drop_search_index()
+    assert index_table("ulabel") not in backend.table_names()
+    sql = "SELECT count(*) FROM lakecat_setting WHERE starts_with(key, $p)"
+    assert backend.fetch(Compiled(sql, {"p": SETTING}, "duckdb"))[1] == [(0,)]
+    assert [r.name for r in lc.ULabel.search("x")] == ["x"]
+
+
+def test_registries_without_updated_at_and_postgres_refuse_with_a_reason(make_instance):
+    make_instance()
+    if make_instance.db is not None:  # Postgres: its trigram indexes answer search
+        with pytest.raises(ValidationError, match="embedded back end"):
+            lc.ULabel.build_search_index()
+        return
+    with pytest.raises(ValidationError, match="no updated_at"):
+        lc.Run.build_search_index()
+    from lakecat.instance import current
+
+    assert index_table("run") not in current().backend.table_names()
+
+
+def test_gc_rebuilds_the_index_and_says_how_far_behind_it_was(duck_instance):
+    from click.testing import CliRunner
+
+    from lakecat.cli.main import cli
+
+    lc.ULabel(name="before").save()
+    runner = CliRunner()
+    built = runner.invoke(cli, ["search-index", "ulabel"])
+    assert built.exit_code == 0 and "built the search index of ULabel" in built.output
+    lc.ULabel(name="after one").save()
+    lc.ULabel(name="after two").save()
+    dry = runner.invoke(cli, ["gc"])
+    assert (
+        "search index of ulabel (2 row(s) written since it was built) would rebuild" in dry.output
+    )
+    done = runner.invoke(cli, ["gc", "--yes"])
+    assert "search index of ulabel (2 row(s) written since it was built) rebuilt" in done.output
+    again = runner.invoke(cli, ["gc"])
+    assert "(0 row(s) written since it was built)" in again.output
+
+
+WRITER = """
+import sys, lakecat as lc
+lc.connect(sys.argv[1])
+lc.settings.search_names = False
+for i in range(150):
+    lc.ULabel(name=f"writer {sys.argv[2]} label {i}").save()
+"""
+
+
+def test_builds_while_other_processes_write_stay_exact(duck_instance, tmp_path):
+    """Writers in other processes save while this one builds the index twice: afterwards
+    the index (a snapshot plus the rows written after it) ranks as the scan does."""
+    root = str(tmp_path / "storage")  # where duck_instance lives
+    for i in range(100):
+        lc.ULabel(name=f"label {i}").save()
+    script = tmp_path / "writer.py"
+    script.write_text(WRITER)
+    writers = [subprocess.Popen([sys.executable, str(script), root, str(k)]) for k in range(2)]
+    try:
+        lc.ULabel.build_search_index()
+        lc.ULabel.build_search_index()
+    finally:
+        codes = [w.wait(timeout=300) for w in writers]
+    assert codes == [0, 0]
+    assert lc.ULabel.filter().count() == 400
+    for query in ["label 1", "writer 1 label 14", "writer", "abel 9", "lable 7", "label"]:
+        assert _indexed(query) == _scan(query), query
