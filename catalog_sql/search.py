@@ -263,8 +263,10 @@ def _statement(table, target, fields, n, limit, threshold, restrict=None) -> str
     return outer.sql(target.dialect)
 
 
-def compile_typo_keys(index: str, q: str, limit: int, bounds: tuple[int, int, int, int],
-                      threshold: float = 0.7) -> Compiled | None:  # fmt: skip
+def compile_typo_keys(
+    index: str, q: str, limit: int, bounds: tuple[int, int, int, int],
+    threshold: float = 0.7, one_edit: bool = False,
+) -> Compiled | None:  # fmt: skip
     """The typo tier from a search index's value-start keys (``id, o0, score``, best first).
 
     ``bounds``: the ``k8`` ranges of the values that start with the query's first letter
@@ -274,19 +276,39 @@ def compile_typo_keys(index: str, q: str, limit: int, bounds: tuple[int, int, in
     is the one :func:`compile_search` computes from the whole value (the whole-value
     distance is needed only when the lengths are close, and then the value fits the key).
     None when no typo can pass ``threshold`` (short queries).
+
+    ``one_edit``: only values within one edit of the query's first 16 characters (the best
+    scores a typo can have), found with string comparisons instead of edit distances:
+    split those characters into halves A and B; a value within one edit starts with A
+    (the edit is in B) or has B at offset len(A) - 1, len(A) or len(A) + 1 (a deletion,
+    substitution or insertion in A).
     """
     nf = min(len(q), FUZZY_PREFIX)
     if 1.0 - 1.0 / nf < threshold:  # one edit already scores below the threshold
         return None
-    key = ("typo-keys", index, nf, threshold, limit)
-    render = lambda: _typo_keys_statement(index, nf, threshold, limit)  # noqa: E731
+    key = ("typo-keys", index, nf, threshold, limit, one_edit)
+    render = lambda: _typo_keys_statement(index, nf, threshold, limit, one_edit)  # noqa: E731
     low, high, low_head, high_head = bounds
+    qf = q[:FUZZY_PREFIX]
     params = {"lo": low, "hi": high, "lo_head": low_head, "hi_head": high_head, "first": q[0],
-              "head": q[:3], "qf": q[:FUZZY_PREFIX], "head_key": "\x01" + q[:3]}  # fmt: skip
+              "head": q[:3], "qf": qf, "head_key": "\x01" + q[:3]}  # fmt: skip
+    if one_edit:
+        params.update({"half_key": "\x01" + qf[: nf // 2], "half": qf[nf // 2 :]})
     return Compiled(sqlcache.get(key, render), params, "duckdb")
 
 
-def _typo_keys_statement(index: str, nf: int, threshold: float, limit: int) -> str:
+def _one_edit(key: exp.Expression, nf: int) -> exp.Expression:
+    """The halves test of :func:`compile_typo_keys` on a value-start key (marker first)."""
+    half = nf // 2
+    tests = [exp.StartsWith(this=key.copy(), expression=_ph("half_key"))]
+    for offset in (half - 1, half, half + 1):  # 0-based offset in the value; +2 in the key
+        piece = exp.Substring(this=key.copy(), start=_num(offset + 2), length=_num(nf - half))
+        tests.append(exp.EQ(this=piece, expression=_ph("half")))
+    return exp.paren(exp.or_(*tests))
+
+
+def _typo_keys_statement(index: str, nf: int, threshold: float, limit: int,
+                         one_edit: bool = False) -> str:  # fmt: skip
     """Keys of values starting with the query's first letter that pass the candidate test
     (its length part as a filter DuckDB pushes into the scan), read into a MATERIALIZED
     CTE (no late materialization, see search_index), then scored."""
@@ -306,10 +328,12 @@ def _typo_keys_statement(index: str, nf: int, threshold: float, limit: int) -> s
         exp.alias_(exp.Substring(this=key.copy(), start=_num(2)), "low", quoted=True),
     ]
     table = exp.to_identifier(index, quoted=True)
-    by_length = exp.select(*picked).from_(table).where(exp.and_(in_range, close))
+    narrow = [_one_edit(key, nf)] if one_edit else []
+    by_length = exp.select(*picked).from_(table).where(exp.and_(in_range, close, *narrow))
     head_range = exp.Between(this=k8.copy(), low=_ph("lo_head"), high=_ph("hi_head"))
-    by_head = exp.select(*[c.copy() for c in picked]).from_(table.copy()).where(
-        exp.and_(head_range, exp.not_(close.copy()), head))  # fmt: skip
+    by_head = exp.select(*[c.copy() for c in picked]).from_(table.copy())
+    by_head = by_head.where(exp.and_(head_range, exp.not_(close.copy()), head,
+                                     *[n.copy() for n in narrow]))  # fmt: skip
     candidates = exp.union(by_length, by_head, distinct=False)
     scored = exp.select(exp.column("id"), exp.column("o0"), exp.alias_(score, "s", quoted=True))
     scored = scored.from_("k")

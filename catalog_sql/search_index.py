@@ -37,7 +37,7 @@ from datetime import datetime
 
 from .compiler import Compiled, Target
 from .model import TableModel
-from .search import MAX_QUERY, compile_search, compile_typo_keys
+from .search import FUZZY_PREFIX, MAX_QUERY, compile_search, compile_typo_keys
 
 START, WORD, INNER = "\x01", "\x02", "\x03"
 START_WIDTH = MAX_QUERY  # the whole (lowered) query fits: tiers 0-1 exact, typo scores too
@@ -201,15 +201,16 @@ def _distinct(rows: list[tuple], skip: set[int]) -> dict[int, tuple]:
 def candidates(
     fetch: Fetch, table: TableModel, query: str, fields: Sequence[str], limit: int,
     skip: set[int], threshold: float = 0.7,
-) -> tuple[list[int], int, bool]:  # fmt: skip
+) -> tuple[list[int], int, bool, set[int]]:  # fmt: skip
     """Ids of the best ``limit`` indexed rows for ``query`` (tier by tier, best first), the
-    tier the search stopped in, and whether rows of that tier were left out.
+    tier the search stopped in, whether rows of that tier were left out, and the ids taken
+    from that tier.
 
     Every row whose tier is below the one returned is among the ids; of that tier, the
     first ones in ranking order. A range of keys is a superset when the query is longer
-    than the keys (a row found there may rank lower): :func:`ranked` trusts only rows up
-    to the tier returned. ``skip``: ids whose keys may be stale (written since the index
-    was built), ranked from the registry instead.
+    than the keys (a row found there may rank lower): :func:`ranked` trusts only what
+    these guarantee. ``skip``: ids whose keys may be stale (written since the index was
+    built), ranked from the registry instead.
     """
     q = query.strip().lower()[:MAX_QUERY]
     m, name, per = len(q), table.name, len(fields)
@@ -225,19 +226,42 @@ def candidates(
             if len(fresh) >= need or not full:
                 break
             take *= 4
-        found.update(dict.fromkeys(list(fresh)[:need]))
+        taken = list(fresh)[:need]
+        found.update(dict.fromkeys(taken))
         if len(fresh) >= need:  # this tier fills the list: lower tiers cannot enter it
-            return list(found), tier, len(fresh) > need or full
+            return list(found), tier, len(fresh) > need or full, set(taken)
     want = (limit + len(skip) + len(found)) * per
     bounds = (*key_range(START, q[0])[:2], *key_range(START, q[:3])[:2])
     typo = compile_typo_keys(index_table(name), q, want, bounds, threshold)
     if typo is None:
-        return list(found), 4, False
-    _, rows = fetch(typo)
-    scored = _distinct(rows, skip.union(found))  # by score, then order: each id's best key
+        return list(found), 4, False, set()
     room = limit - len(found)
-    found.update(dict.fromkeys(list(scored)[:room]))
-    return list(found), 4, len(rows) >= want or len(scored) > room
+    rows = _one_edit_rows(fetch, name, q, want, bounds, threshold, room, skip.union(found))
+    partial = rows is not None  # only values within one edit: rows of the tier left out
+    if rows is None:
+        rows = fetch(typo)[1]
+    scored = _distinct(rows, skip.union(found))  # by score, then order: each id's best key
+    taken = list(scored)[:room]
+    found.update(dict.fromkeys(taken))
+    return list(found), 4, partial or len(rows) >= want or len(scored) > room, set(taken)
+
+
+def _one_edit_rows(fetch: Fetch, name: str, q: str, want: int, bounds: tuple, threshold: float,
+                   limit: int, skip: set[int]) -> list[tuple] | None:  # fmt: skip
+    """Typo rows of a long query from its values within one edit, or None.
+
+    Every value sharing a long query's first three letters is a typo candidate (4.75% of
+    the benchmark's rows at 1e7); those within one edit of its first 16 characters have
+    the best scores a typo can have and are found by string tests
+    (:func:`compile_typo_keys`, ``one_edit``). With enough of them, no other can enter.
+    """
+    if len(q) < FUZZY_PREFIX:
+        return None  # few candidates: their edit distances are cheap
+    near = compile_typo_keys(index_table(name), q, want, bounds, threshold, one_edit=True)
+    rows = fetch(near)[1] if near is not None else []
+    best = 1.0 - 1.0 / FUZZY_PREFIX - 1e-9
+    enough = sum(r[2] >= best for r in _distinct(rows, skip).values()) >= limit
+    return rows if enough else None
 
 
 def ranked(fetch: Fetch, table: TableModel, target: Target, query: str, fields: Sequence[str],
@@ -246,20 +270,29 @@ def ranked(fetch: Fetch, table: TableModel, target: Target, query: str, fields: 
     None when the index cannot answer (the caller runs the scan).
 
     Rows written since the index was built are ranked from the registry (a scan of the row
-    groups they are in); the rest from the index's candidates. A result is kept when
-    enough of its rows are of tiers the candidates cover completely; otherwise (keys
-    longer than the index holds, rows deleted since) the index is asked for more.
+    groups they are in); the rest from the index's candidates. A row of the result is
+    trusted when nothing left out of the candidates can rank before it: every row of a
+    tier the candidates cover completely, and of the tier they were cut in, those up to
+    the last one taken from it that is still there and still of that tier. With fewer
+    trusted rows than ``limit`` (keys shorter than the query, rows deleted since), the
+    index is asked for more.
     """
     changed = {row[0] for row in fetch(_changed_ids(table.name, state))[1]}
     width = limit
     while width <= 64 * limit:
-        ids, reached, cut = candidates(fetch, table, query, fields, width, changed)
+        ids, reached, cut, last = candidates(fetch, table, query, fields, width, changed)
         search = compile_search(table, target, query, fields, limit=limit, ids=ids or None,
                                 since=state.stamp)  # fmt: skip
         columns, rows = fetch(search)
         order, tier_at = _order(columns, fields[0]), columns.index("_tier")
         merged = sorted({r[0]: r for r in rows}.values(), key=order)
-        trusted = [r for r in merged if r[tier_at] <= reached]
+        trusted = [r for r in merged if r[tier_at] < reached or (r[tier_at] == reached and not cut)]
+        if cut:  # of the cut tier: up to the last candidate taken from it that is left
+            mine = [order(r) for r in merged if r[0] in last and r[tier_at] == reached]
+            bound = max(mine) if mine else None
+            trusted += [r for r in merged if r[tier_at] == reached and bound is not None
+                        and order(r) <= bound]  # fmt: skip
+            trusted.sort(key=order)
         if len(trusted) >= limit or (reached == 4 and not cut):
             return columns, trusted[:limit]
         width *= 4

@@ -240,6 +240,11 @@ def run_demo(path: str = "./lakecat-demo", *, echo: Callable[[str], None] = prin
     hits = lc.ULabel.search("experimnt", limit=3)
     echo(">>> lc.ULabel.search('experimnt')  # typo-tolerant, ranked in SQL")
     echo("\n".join(f"  {r.name}" for r in hits) + "\n")
+    keys = lc.ULabel.build_search_index()
+    indexed = lc.ULabel.search("experimnt", limit=3)
+    same = [r.id for r in indexed] == [r.id for r in hits]
+    echo(f">>> lc.ULabel.build_search_index()  # sorted keys: search reads ranges, not the table\n"
+         f"{keys}\n>>> lc.ULabel.search('experimnt')  # the same ranking: {same}\n")  # fmt: skip
     look = lc.ULabel.lookup()
     echo(f">>> lc.ULabel.lookup().cd8_t_cell\n{look.cd8_t_cell!r}\n")
 
@@ -247,6 +252,7 @@ def run_demo(path: str = "./lakecat-demo", *, echo: Callable[[str], None] = prin
     echo(f"  lakecat connect {root}")
     echo("  lakecat ls ulabel --filter name__startswith=exp")
     echo("  lakecat search ulabel experimnt")
+    echo("  lakecat search-index ulabel   # build (or rebuild) the search index")
     echo("  lakecat ingest ./results --recursive --glob '*.csv' --key results")
     echo(f"  lakecat show {file.uid}")
     echo(f"  lakecat stage {file.uid}")
