@@ -211,3 +211,15 @@ def test_builds_while_other_processes_write_stay_exact(duck_instance, tmp_path):
     assert lc.ULabel.filter().count() == 400
     for query in ["label 1", "writer 1 label 14", "writer", "abel 9", "lable 7", "label"]:
         assert _indexed(query) == _scan(query), query
+
+
+def test_an_index_table_dropped_behind_lakecats_back_means_a_scan(duck_instance, caplog):
+    from catalog_sql.compiler import Compiled
+    from lakecat.instance import current
+
+    lc.ULabel(name="kept").save()
+    lc.ULabel.build_search_index()
+    current().backend.execute(Compiled(f'DROP TABLE "{index_table("ulabel")}"', {}, "duckdb"))
+    with caplog.at_level("WARNING", logger="lakecat"):
+        assert [r.name for r in lc.ULabel.search("kept")] == ["kept"]
+    assert "search index of ulabel is missing" in caplog.text

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from catalog_sql import search_index
 from catalog_sql.compiler import Compiled
 from catalog_sql.search import compile_search
+
+logger = logging.getLogger("lakecat")
 
 #: A :class:`lakecat.core.record.Record` (not imported here: record imports this module).
 Record = Any
@@ -62,8 +65,7 @@ def search(
     found = None
     state = _index_state(instance, table, fields)
     if state is not None:
-        found = search_index.ranked(instance.backend.fetch, table, instance.backend.target,
-                                    query, fields, limit, state)  # fmt: skip
+        found = _ranked(instance, table, query, fields, limit, state)
     columns, rows = found if found is not None else instance.backend.fetch(compiled)
     build = cls._from_row
     width = len(cls._meta.columns)
@@ -90,6 +92,23 @@ def _index_state(instance: Any, table: Any, fields: list[str]):
     if state.fingerprint != search_index.fingerprint(table, fields):
         return None  # the registry changed since: build it again
     return state
+
+
+def _ranked(instance: Any, table: Any, query: str, fields: list[str], limit: int, state: Any):
+    """Search through the index; None (the scan) if its table went missing behind
+    lakecat's back (dropped in a DuckDB shell, say)."""
+    from ..errors import LakecatError
+
+    backend = instance.backend
+    try:
+        return search_index.ranked(backend.fetch, table, backend.target, query, fields, limit,
+                                   state)  # fmt: skip
+    except LakecatError:
+        if search_index.index_table(table.name) in backend.table_names():
+            raise
+        logger.warning("the search index of %s is missing; searching the registry (run "
+                       "lakecat search-index %s)", table.name, table.name)  # fmt: skip
+        return None
 
 
 def build_search_index(cls: type[Record]) -> int:
