@@ -44,8 +44,6 @@ START_WIDTH = MAX_QUERY  # the whole (lowered) query fits: tiers 0-1 exact, typo
 WORD_WIDTH = 32
 WIDTH = 12
 SETTING = "search_index."  # + table: the index's state in lakecat_setting (JSON)
-#: ranked from the registry itself past this many rows written since the index was built
-TAIL_WARN = 100_000
 
 Fetch = Callable[[Compiled], tuple[list[str], list[tuple]]]
 
@@ -101,6 +99,37 @@ def state_query(table: str) -> Compiled:
     """The recorded state of ``table``'s index (``value`` of its setting), if any."""
     sql = "SELECT value FROM lakecat_setting WHERE key = $k"
     return Compiled(sql, {"k": SETTING + table}, "duckdb")
+
+
+def read_state(fetch: Fetch, table: str) -> IndexState | None:
+    """The recorded state of ``table``'s index, None without a (readable) one."""
+    rows = fetch(state_query(table))[1]
+    return IndexState.from_json(table, rows[0][0]) if rows else None
+
+
+def indexed_tables(fetch: Fetch) -> list[str]:
+    """The tables that have a search index."""
+    sql = "SELECT key FROM lakecat_setting WHERE starts_with(key, $p) ORDER BY key"
+    rows = fetch(Compiled(sql, {"p": SETTING}, "duckdb"))[1]
+    return [key.removeprefix(SETTING) for (key,) in rows]
+
+
+def largest_id(fetch: Fetch, table: str) -> int:
+    """The largest id of ``table`` (0 when empty): what an index built now covers."""
+    return int(fetch(Compiled(f"SELECT coalesce(max(id), 0) FROM {_ident(table)}", {},
+                              "duckdb"))[1][0][0])  # fmt: skip
+
+
+def count_keys(fetch: Fetch, table: str) -> int:
+    """The number of keys in ``table``'s index."""
+    sql = f"SELECT count(*) FROM {_ident(index_table(table))}"
+    return int(fetch(Compiled(sql, {}, "duckdb"))[1][0][0])
+
+
+def rows_behind(fetch: Fetch, state: IndexState) -> int:
+    """Rows of the registry written since its index was built."""
+    sql = f"SELECT count(*) FROM {_ident(state.table)} WHERE updated_at > $s"
+    return int(fetch(Compiled(sql, {"s": state.stamp}, "duckdb"))[1][0][0])
 
 
 def build_statements(table: TableModel, fields: Sequence[str], state: IndexState) -> list[Compiled]:

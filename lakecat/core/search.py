@@ -6,7 +6,6 @@ import logging
 from typing import Any
 
 from catalog_sql import search_index
-from catalog_sql.compiler import Compiled
 from catalog_sql.search import compile_search
 
 logger = logging.getLogger("lakecat")
@@ -83,10 +82,7 @@ def _index_state(instance: Any, table: Any, fields: list[str]):
     """The usable search index of ``table`` for ``fields``, or None (then search scans)."""
     if not _embedded(instance):
         return None
-    rows = instance.backend.fetch(search_index.state_query(table.name))[1]
-    if not rows:
-        return None
-    state = search_index.IndexState.from_json(table.name, rows[0][0])
+    state = search_index.read_state(instance.backend.fetch, table.name)
     if state is None or list(state.fields) != fields:
         return None
     if state.fingerprint != search_index.fingerprint(table, fields):
@@ -150,16 +146,14 @@ def build_search_index(cls: type[Record]) -> int:
     backend = instance.backend
     with backend.transaction():  # the write turn: later writes carry a later updated_at
         stamp = datetime.now(timezone.utc)
-        top = backend.fetch(Compiled(f'SELECT coalesce(max(id), 0) FROM "{table.name}"', {},
-                                     "duckdb"))[1][0][0]  # fmt: skip
-        state = search_index.IndexState(table.name, tuple(fields), stamp, int(top),
+        top = search_index.largest_id(backend.fetch, table.name)
+        state = search_index.IndexState(table.name, tuple(fields), stamp, top,
                                         search_index.fingerprint(table, fields))  # fmt: skip
         for statement in search_index.build_statements(table, fields, state):
             backend.execute(statement)
-        ix = search_index.index_table(table.name)
-        keys = backend.fetch(Compiled(f'SELECT count(*) FROM "{ix}"', {}, "duckdb"))[1][0][0]
+        keys = search_index.count_keys(backend.fetch, table.name)
     backend.touch()
-    return int(keys)
+    return keys
 
 
 def drop_search_index(cls: type[Record]) -> None:
@@ -175,15 +169,6 @@ def drop_search_index(cls: type[Record]) -> None:
             instance.backend.execute(statement)
 
 
-def indexed_tables(instance: Any) -> list[str]:
-    """Registries (tables) that have a search index."""
-    if not _embedded(instance):
-        return []
-    sql = "SELECT key FROM lakecat_setting WHERE starts_with(key, $p) ORDER BY key"
-    rows = instance.backend.fetch(Compiled(sql, {"p": search_index.SETTING}, "duckdb"))[1]
-    return [key.removeprefix(search_index.SETTING) for (key,) in rows]
-
-
 def rebuild_search_indexes(*, dry_run: bool = True) -> list[tuple[str, int]]:
     """Every search index of the current instance and how many rows were written since it
     was built; rebuilt unless ``dry_run``."""
@@ -191,17 +176,15 @@ def rebuild_search_indexes(*, dry_run: bool = True) -> list[tuple[str, int]]:
     from .catalog import registries
 
     instance = current()
+    if not _embedded(instance):
+        return []
+    fetch = instance.backend.fetch
     by_table = {cls._meta.table: cls for cls in registries().values()}
     out = []
-    for table in indexed_tables(instance):
+    for table in search_index.indexed_tables(fetch):
         cls = by_table.get(table)
-        raw = instance.backend.fetch(search_index.state_query(table))[1]
-        state = search_index.IndexState.from_json(table, raw[0][0]) if raw else None
-        behind = 0
-        if state is not None:
-            sql = f'SELECT count(*) FROM "{table}" WHERE updated_at > $s'
-            behind = instance.backend.fetch(Compiled(sql, {"s": state.stamp}, "duckdb"))[1][0][0]
-        out.append((table, int(behind)))
+        state = search_index.read_state(fetch, table)
+        out.append((table, search_index.rows_behind(fetch, state) if state else 0))
         if not dry_run and cls is not None:
             build_search_index(cls)
     return out
