@@ -20,11 +20,14 @@ from bench_core import write_section
 NOOP = "import lakecat as lc\nlc.track()\nlc.finish()\n"
 
 
-def wall(cmd: list[str], env: dict, repeat: int = 7) -> float:
+REPEAT = 7  # fresh processes per median (--repeat)
+
+
+def wall(cmd: list[str], env: dict) -> float:
     """Median wall time of a command in fresh processes (seconds), after one warm-up."""
     subprocess.run(cmd, check=True, env=env, capture_output=True)
     times = []
-    for _ in range(repeat):
+    for _ in range(REPEAT):
         start = time.perf_counter()
         subprocess.run(cmd, check=True, env=env, capture_output=True)
         times.append(time.perf_counter() - start)
@@ -45,7 +48,9 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--pg", default=None)
+    parser.add_argument("--repeat", type=int, default=REPEAT, help="fresh processes per median")
     args = parser.parse_args()
+    globals()["REPEAT"] = max(1, args.repeat)
     work = Path(tempfile.mkdtemp(prefix="lakecat-track-"))
     env = {**os.environ, "LAKECAT_HOME": str(work / "home")}
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # measure with .pyc caching, as users run it

@@ -78,8 +78,19 @@ def _candidate(low: exp.Expression, n: int, slack: int, like: bool = False,
     letters 2-3). Typos in the first letter are not found; this keeps edit distances off
     almost every row."""
     head = _starts(low, "head", like)
+    if like:  # Postgres: the same rows, as the btree of migration 0009 reads them
+        return exp.or_(head, _first_and_length(low, n, slack))
     first = _starts(low, "first", like)
     return exp.or_(head, exp.and_(first, _close_length(low, n, slack, length)))
+
+
+def _first_and_length(low: exp.Expression, n: int, slack: int) -> exp.Expression:
+    """``starts_with(low, first) AND abs(length(low) - n) <= slack`` (``first`` is one
+    character) spelled as the expressions of a ``(left(low, 1), length(low))`` index."""
+    first = exp.EQ(this=exp.Left(this=low.copy(), expression=_num(1)), expression=_ph("first"))
+    size = exp.Between(this=exp.Length(this=low.copy()), low=_num(n - slack),
+                       high=_num(n + slack))  # fmt: skip
+    return exp.paren(exp.and_(first, size))
 
 
 def _similarity(low: exp.Expression, n: int, threshold: float, length=None) -> exp.Expression:
@@ -120,10 +131,14 @@ def compile_search(
     fuzzy: bool = True,
     ids: Sequence[int] | None = None,
     since: datetime | None = None,
+    tiers: int | None = None,
 ) -> Compiled:
     """Compile a ranked search of ``query`` over ``fields`` of ``table``.
 
-    ``fuzzy=False`` keeps only tiers 0-3 (no edit distances). ``ids`` ranks only those
+    ``fuzzy=False`` keeps only tiers 0-3 (no edit distances); ``tiers=1`` (or 2, 3) only
+    rows of tiers up to that one, found by their own test (prefix, word start,
+    substring), which an index answers on Postgres: when such a statement fills
+    ``limit``, it is the search's answer (tier is the first sort key). ``ids`` ranks only those
     rows (found through the search index); ``since`` only rows with a later ``updated_at``;
     both: those rows and these.
 
@@ -147,20 +162,26 @@ def compile_search(
     _check_fields(table, fields)
     q = query.strip().lower()[:MAX_QUERY]
     params = {"q": q, "word": f" {q}", "first": q[0], "head": q[:3], "qf": q[:FUZZY_PREFIX]}
-    if not fuzzy:
+    if tiers not in (None, 1, 2, 3):
+        raise ValidationError(f"tiers must be 1, 2, 3 or None, got {tiers!r}.")
+    if not fuzzy or tiers is not None:
         threshold = 2.0  # leaves the typo tier out
         del params["first"], params["head"], params["qf"]
     if target.dialect == "postgres":  # the candidate tests as LIKE patterns (_contains)
         params["q_like"] = f"%{_like_escaped(q)}%"
-        params.update({f"{k}_like": f"{_like_escaped(params[k])}%" for k in ("head", "first")
-                       if k in params})  # fmt: skip
+        if tiers is not None and tiers < 3:
+            params["q_start_like"] = f"{_like_escaped(q)}%"
+            params["word_like"] = f"% {_like_escaped(q)}%"
+        if "head" in params:  # the first letter is compared by left() (_first_and_length)
+            params["head_like"] = f"{_like_escaped(params['head'])}%"
     restrict = {(True, True): "index", (True, False): "ids", (False, True): "since"}.get(
         (ids is not None, since is not None))  # fmt: skip
     if since is not None:
         params["since"] = since
     key = (table.name, tuple(table.columns), target, tuple(fields), len(q), limit, threshold,
-           restrict)  # fmt: skip
-    render = lambda: _statement(table, target, fields, len(q), limit, threshold, restrict)  # noqa: E731
+           restrict, tiers)  # fmt: skip
+    render = lambda: _statement(table, target, fields, len(q), limit, threshold, restrict,  # noqa: E731
+                                tiers)  # fmt: skip
     sql = sqlcache.get(("search", *key), render)
     if ids is not None:  # integers only: spelled into the statement, each one checked
         sql = sql.replace("$ids", ", ".join(str(int(i)) for i in ids) or "NULL")
@@ -190,7 +211,20 @@ def _ranking(field: exp.Expression, ident: exp.Expression) -> list[exp.Expressio
     ]
 
 
-def _statement(table, target, fields, n, limit, threshold, restrict=None) -> str:
+def _within(refs: list[exp.Expression], tiers: int | None, like: bool) -> exp.Expression | None:
+    """The test of the rows of tiers up to ``tiers`` (1: prefix, 2: or a word starts with
+    the query), None for 3 and all (the substring test then)."""
+    if tiers is None or tiers >= 3:
+        return None
+    tests = []
+    for ref in refs:
+        tests.append(_starts(ref, "q_start" if like else "q", like))
+        if tiers == 2:
+            tests.append(_contains(ref, "word", like))
+    return exp.or_(*tests)
+
+
+def _statement(table, target, fields, n, limit, threshold, restrict=None, tiers=None) -> str:
     """One scan: candidates contain the query (tiers 0-3) or share its first letter.
 
     The tier CASE and the edit distances run only on candidates, so the cost stays close
@@ -219,6 +253,8 @@ def _statement(table, target, fields, n, limit, threshold, restrict=None) -> str
         base = since if restrict == "since" else base
     nf = min(n, FUZZY_PREFIX)
     keep = exp.or_(contains, _candidates(refs, nf, threshold, like)) if fuzzy else contains
+    within = _within(refs, tiers, like)
+    keep = within if within is not None else keep
     base = exp.select(exp.Star()).from_(base.subquery("base")).where(keep)
     rank = exp.Case().when(contains.copy(), _fn("LEAST", *[_tier(r) for r in refs]))
     rank = rank.else_(_num(FUZZY_TIER))

@@ -225,7 +225,11 @@ def test_the_shipped_bio_migration_matches_the_classes(bio):
     from lakecat.instance import current
 
     module = load("bio")
-    assert [m.name for m in module.migrations()] == ["0001_initial", "0002_text_indexes"]
+    assert [m.name for m in module.migrations()] == [
+        "0001_initial",
+        "0002_text_indexes",
+        "0003_search_typo_indexes",
+    ]
     assert module.changes(current().backend) == []
 
 

@@ -65,11 +65,27 @@ def search(
     state = _index_state(instance, table, fields)
     if state is not None:
         found = _ranked(instance, table, query, fields, limit, state)
+    elif instance.backend.target.dialect == "postgres":
+        found = _tier_by_tier(instance.backend, table, query, fields, limit)
     columns, rows = found if found is not None else instance.backend.fetch(compiled)
     build = cls._from_row
     width = len(cls._meta.columns)
     records = [build(columns[:width], row[:width]) for row in rows]
     return SearchResults(records, columns, rows)
+
+
+def _tier_by_tier(backend: Any, table: Any, query: str, fields: list[str], limit: int):
+    """Postgres: the rows of tiers 0-1, then up to 2, then up to 3, each found by its own
+    indexed test (a trigram or pattern index reads only those rows); the first that fills
+    ``limit`` is the answer, since tier orders first. None: the whole statement (the typo
+    tier) is needed. A prefix query that 1e7 labels share costs its prefix rows only,
+    not the edit distances of every value starting with the same three letters."""
+    for tiers in (1, 2, 3):
+        compiled = compile_search(table, backend.target, query, fields, limit=limit, tiers=tiers)
+        columns, rows = backend.fetch(compiled)
+        if len(rows) >= limit:
+            return columns, rows
+    return None
 
 
 # -- the search index (embedded back end) -----------------------------------------------
