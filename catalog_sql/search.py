@@ -132,13 +132,19 @@ def compile_search(
     ids: Sequence[int] | None = None,
     since: datetime | None = None,
     tiers: int | None = None,
+    one_edit: bool = False,
 ) -> Compiled:
     """Compile a ranked search of ``query`` over ``fields`` of ``table``.
 
     ``fuzzy=False`` keeps only tiers 0-3 (no edit distances); ``tiers=1`` (or 2, 3) only
     rows of tiers up to that one, found by their own test (prefix, word start,
     substring), which an index answers on Postgres: when such a statement fills
-    ``limit``, it is the search's answer (tier is the first sort key). ``ids`` ranks only those
+    ``limit``, it is the search's answer (tier is the first sort key). ``one_edit`` (queries
+    of at least :data:`FUZZY_PREFIX` characters): the typo tier's candidates are only values
+    within one edit of the query's first 16 characters (string tests, see
+    :func:`_one_edit_test`); when rows of tiers 0-3 and typos scoring at least
+    ``1 - 1/16`` fill ``limit``, no value left out (two edits or more) could enter.
+    ``ids`` ranks only those
     rows (found through the search index); ``since`` only rows with a later ``updated_at``;
     both: those rows and these.
 
@@ -164,6 +170,12 @@ def compile_search(
     params = {"q": q, "word": f" {q}", "first": q[0], "head": q[:3], "qf": q[:FUZZY_PREFIX]}
     if tiers not in (None, 1, 2, 3):
         raise ValidationError(f"tiers must be 1, 2, 3 or None, got {tiers!r}.")
+    if one_edit and (len(q) < FUZZY_PREFIX or tiers is not None or not fuzzy):
+        raise ValidationError("one_edit needs a fuzzy search of a query of at least "
+                              f"{FUZZY_PREFIX} characters and no tiers.")  # fmt: skip
+    if one_edit:
+        half = FUZZY_PREFIX // 2
+        params.update({"half_a": q[:half], "half_b": q[half:FUZZY_PREFIX]})
     if not fuzzy or tiers is not None:
         threshold = 2.0  # leaves the typo tier out
         del params["first"], params["head"], params["qf"]
@@ -174,14 +186,17 @@ def compile_search(
             params["word_like"] = f"% {_like_escaped(q)}%"
         if "head" in params:  # the first letter is compared by left() (_first_and_length)
             params["head_like"] = f"{_like_escaped(params['head'])}%"
+        if one_edit:
+            params["half_a_like"] = f"{_like_escaped(params['half_a'])}%"
+            params["half_b_like"] = f"%{_like_escaped(params['half_b'])}%"
     restrict = {(True, True): "index", (True, False): "ids", (False, True): "since"}.get(
         (ids is not None, since is not None))  # fmt: skip
     if since is not None:
         params["since"] = since
     key = (table.name, tuple(table.columns), target, tuple(fields), len(q), limit, threshold,
-           restrict, tiers)  # fmt: skip
+           restrict, tiers, one_edit)  # fmt: skip
     render = lambda: _statement(table, target, fields, len(q), limit, threshold, restrict,  # noqa: E731
-                                tiers)  # fmt: skip
+                                tiers, one_edit)  # fmt: skip
     sql = sqlcache.get(("search", *key), render)
     if ids is not None:  # integers only: spelled into the statement, each one checked
         sql = sql.replace("$ids", ", ".join(str(int(i)) for i in ids) or "NULL")
@@ -224,7 +239,25 @@ def _within(refs: list[exp.Expression], tiers: int | None, like: bool) -> exp.Ex
     return exp.or_(*tests)
 
 
-def _statement(table, target, fields, n, limit, threshold, restrict=None, tiers=None) -> str:
+def _one_edit_test(low: exp.Expression, like: bool) -> exp.Expression:
+    """Could ``low``'s first 17 characters be within one edit of the query's first 16?
+    Split those into halves A and B: the value starts with A (the edit is in B), or has B
+    at offset 7, 8 or 9 (a deletion, substitution or insertion in A). Postgres: B found
+    first by ``LIKE '%B%'``, which the trigram index answers."""
+    half = FUZZY_PREFIX // 2
+    pieces = [
+        exp.EQ(this=exp.Substring(this=low.copy(), start=_num(offset + 1),
+                                  length=_num(FUZZY_PREFIX - half)), expression=_ph("half_b"))
+        for offset in (half - 1, half, half + 1)
+    ]  # fmt: skip
+    inside: exp.Expression = exp.paren(exp.or_(*pieces))
+    if like:
+        inside = exp.and_(_contains(low, "half_b", like=True), inside)
+    return exp.paren(exp.or_(_starts(low, "half_a", like), exp.paren(inside)))
+
+
+def _statement(table, target, fields, n, limit, threshold, restrict=None, tiers=None,
+               one_edit=False) -> str:  # fmt: skip
     """One scan: candidates contain the query (tiers 0-3) or share its first letter.
 
     The tier CASE and the edit distances run only on candidates, so the cost stays close
@@ -255,6 +288,8 @@ def _statement(table, target, fields, n, limit, threshold, restrict=None, tiers=
     keep = exp.or_(contains, _candidates(refs, nf, threshold, like)) if fuzzy else contains
     within = _within(refs, tiers, like)
     keep = within if within is not None else keep
+    if one_edit:
+        keep = exp.or_(contains, *[_one_edit_test(r, like) for r in refs])
     base = exp.select(exp.Star()).from_(base.subquery("base")).where(keep)
     rank = exp.Case().when(contains.copy(), _fn("LEAST", *[_tier(r) for r in refs]))
     rank = rank.else_(_num(FUZZY_TIER))

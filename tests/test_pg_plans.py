@@ -116,6 +116,8 @@ def corpus(instance):
 
     names = _WORDS + [f"{w}{i}" for w in _WORDS for i in range(3)]
     names += [f"{a} {b}" for a in _WORDS[:4] for b in _WORDS[4:8]]
+    names += [f"{a} {b} {c}" for a in ("epsilon", "epsilom") for b in ("gammon", "gamma")
+              for c in ("delta", "dealt 1", "delta 22")]  # long: the one-edit typos  # fmt: skip
     lc.save([lc.ULabel(name=n) for n in names])
     duck = duckdb.connect()
     frame = lc.ULabel.filter().df()  # noqa: F841 - read by the statement below
