@@ -213,15 +213,23 @@ def _check_fields(table: TableModel, fields: Sequence[str]) -> None:
         raise FieldError(f"search() needs at least one field of {table.name}.")
 
 
-def _ranking(field: exp.Expression, ident: exp.Expression) -> list[exp.Expression]:
+def _ranking(field: exp.Expression, ident: exp.Expression, bytewise: bool = False
+             ) -> list[exp.Expression]:  # fmt: skip
     """Tier, score (best first), the first field's length and value, then id: a total
-    order, the same on both back ends and in :mod:`catalog_sql.search_index`."""
+    order, the same on both back ends and in :mod:`catalog_sql.search_index`.
+
+    ``bytewise`` (Postgres): values compare ``COLLATE "C"``, as DuckDB compares them; a
+    database with a linguistic collation (en_US) would otherwise break ties differently.
+    """
     score = exp.column("_score", quoted=True)
+    value = field.copy()
+    if bytewise:
+        value = exp.Collate(this=value, expression=exp.Identifier(this="C", quoted=True))
     return [
         exp.column("_tier", quoted=True),
         exp.Ordered(this=score, desc=True, nulls_first=False),
         exp.Ordered(this=exp.Length(this=field.copy()), nulls_first=False),
-        exp.Ordered(this=field.copy(), nulls_first=False),
+        exp.Ordered(this=value, nulls_first=False),
         ident.copy(),
     ]
 
@@ -318,7 +326,7 @@ def _statement(table, target, fields, n, limit, threshold, restrict=None, tiers=
                 exp.GTE(this=exp.column("_score", quoted=True), expression=_num(threshold)),
             )
         )
-        .order_by(*_ranking(first_field, exp.column("id", quoted=True)))
+        .order_by(*_ranking(first_field, exp.column("id", quoted=True), like))
         .limit(limit)
     )  # fmt: skip
     if restrict is not None:
@@ -329,7 +337,7 @@ def _statement(table, target, fields, n, limit, threshold, restrict=None, tiers=
         .from_(ranked.subquery("ranked"))
         .join(target.table(table.name, alias), on=exp.EQ(
             this=_quoted("id", alias), expression=_quoted("id", "ranked")))
-        .order_by(*_ranking(_quoted(fields[0], alias), _quoted("id", alias)))
+        .order_by(*_ranking(_quoted(fields[0], alias), _quoted("id", alias), like))
     )  # fmt: skip
     return outer.sql(target.dialect)
 

@@ -196,3 +196,16 @@ def test_substring_lookups_use_the_trigram_index(labels, lookup, value, expected
     }[lookup]  # fmt: skip
     assert sorted(names) == sorted(n for n in every if check(n))
     assert len(names) == expected
+
+
+def test_ties_break_bytewise_under_a_linguistic_collation(instance):
+    """A database whose collation is linguistic (en_US, ICU) orders "a b" after "a_c";
+    DuckDB compares bytes. Search ranks ties (same tier, score and length) by bytes on
+    both back ends."""
+    names = ["a b", "a_c", "a-b", "abb", "aBb", "Abb", "acc"]
+    lc.save([lc.ULabel(name=n) for n in names])
+    column = f'"{instance.backend.schema}"."ulabel"'
+    instance.backend.native(f'ALTER TABLE {column} ALTER COLUMN name TYPE varchar '
+                            f'COLLATE "en-x-icu"')  # fmt: skip
+    instance.backend.refresh()
+    assert [r.name for r in lc.ULabel.search("a")] == sorted(names)  # Python: by code point
