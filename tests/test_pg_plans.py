@@ -1,7 +1,8 @@
-"""Postgres answers text lookups from indexes (migration 0007): prefix filters, the
-near-duplicate check of a save, ranked search and descending pages. Each plan is read
+"""Postgres answers text lookups from indexes (migrations 0007 and 0009): prefix filters,
+the near-duplicate check of a save, ranked search and descending pages. Each plan is read
 with EXPLAIN, with sequential scans priced out so the test asks "can an index serve this
-query" rather than "is a scan cheaper on this small table"."""
+query" rather than "is a scan cheaper on this small table". Search, which Postgres answers
+tier by tier, ranks as DuckDB's statement does (a property test)."""
 
 from __future__ import annotations
 
