@@ -155,6 +155,9 @@ def run(procs: int, saves: int, *, pg: str | None, mixed: bool, readers: int) ->
         numbers = sorted(int(v) for v in versions)
         result["dataset_versions_gap_free"] = numbers == list(range(len(numbers)))
         result["dataset_latest"] = lc.Dataset.filter(name="shared", is_latest=True).count()
+    if pg:  # the run's schema: nothing to keep (the test database would fill up)
+        backend = lc.instance.current().backend
+        backend.native(f'DROP SCHEMA IF EXISTS "{backend.schema}" CASCADE')
     lc.disconnect()
     return result
 

@@ -80,7 +80,7 @@ def fill_postgres(backend, n: int) -> None:
         f"'blake3', true, 1, now(), now(), 1 FROM generate_series(0, {files - 1}) i",
         f"INSERT INTO file_ulabel (file_id, ulabel_id) SELECT (i / 10) % {files} + 1, "
         f"(i::bigint * 7919) % {n} + 1 FROM generate_series(0, {n - 1}) i",
-        "ANALYZE",
+        'ANALYZE "user", ulabel, file, file_ulabel',  # this schema's, not the database's
         f"SELECT setval('user_id_seq', {users + 100})",
         f"SELECT setval('ulabel_id_seq', {n})",
         f"SELECT setval('file_id_seq', {files})",
@@ -225,6 +225,11 @@ def duckdb_round(n: int, repeat: int, work: Path) -> tuple[list[dict], dict]:
     return rows, save
 
 
+#: Postgres instances of this many labels or more stay for ``--pg-reuse`` (a 1e7 fill
+#: takes ~12 min); smaller ones are dropped after the run
+KEEP_FROM = 1_000_000
+
+
 def postgres_round(n: int, repeat: int, work: Path, url: str, reuse: Path | None) -> list[dict]:
     """The shapes on Postgres (lakecat only; compared with the embedded time). ``reuse``:
     a folder of an earlier run whose ``pg<n>`` instance is filled already (a 1e7 fill
@@ -249,6 +254,8 @@ def postgres_round(n: int, repeat: int, work: Path, url: str, reuse: Path | None
         lc.ULabel(name=f"pg single save {os.getpid()} {j}").save()
         save.append(time.perf_counter() - start)
     found = search_times(n)
+    if kept is None and n < KEEP_FROM:  # small: quick to refill, not worth keeping
+        backend.native(f'DROP SCHEMA IF EXISTS "{backend.schema}" CASCADE')
     lc.disconnect()
     return rows, {"n": n, "lakecat": statistics.median(save), "search": found}
 

@@ -40,7 +40,12 @@ def postgres_script(work: Path, env: dict, url: str) -> float:
     init = (f"import lakecat as lc; lc.init(storage={str(work / 'pg')!r}, db={url!r}, "
             f"name='track_{os.getpid()}')")  # fmt: skip
     subprocess.run([sys.executable, "-c", init], check=True, env=home, capture_output=True)
-    return wall([sys.executable, str(work / "noop.py")], home)
+    try:
+        return wall([sys.executable, str(work / "noop.py")], home)
+    finally:  # the run's schema: nothing to keep
+        from catalog_sql.backends.postgres import PostgresBackend
+
+        PostgresBackend(url).native(f'DROP SCHEMA IF EXISTS "track_{os.getpid()}" CASCADE')
 
 
 def main() -> None:

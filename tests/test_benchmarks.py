@@ -14,10 +14,28 @@ SECTIONS = ("## Catalog core", "## Files", "## Datasets", "## Tracking", "## Cur
             "## Query shapes", "## Scale", "## Ontology sources")  # fmt: skip
 
 
+#: the Postgres schemas the benchmarks create (other tests name theirs otherwise)
+BENCH_SCHEMAS = ("contention_", "track_", "qshape_", "bench_serve_", "bench_roles_", "bench_b_")
+
+
+def _bench_schemas(url: str) -> set[str]:
+    """The benchmarks' schemas in the Postgres database at ``url``."""
+    from catalog_sql.backends.postgres import PostgresBackend, pg_query
+
+    backend = PostgresBackend(url)
+    try:
+        sql = pg_query("SELECT nspname FROM pg_namespace")
+        names = {row[0] for row in backend.run(lambda con: con.execute(sql).fetchall())}
+    finally:
+        backend.close()
+    return {n for n in names if n.startswith(BENCH_SCHEMAS)}
+
+
 def test_the_quick_benchmark_run_writes_every_section(tmp_path):
     measured = (ROOT / "benchmarks" / "RESULTS.md").read_text()
     results = tmp_path / "RESULTS.md"
     pg = os.environ.get("LAKECAT_TEST_PG", "")
+    before = _bench_schemas(pg) if pg else set()
     command = [sys.executable, "-m", "benchmarks", "run", "--quick", "--results", str(results)]
     env = {**os.environ, "LAKECAT_HOME": str(tmp_path / "home")}
     out = subprocess.run(command + (["--pg", pg] if pg else []), cwd=ROOT, env=env,
@@ -31,3 +49,5 @@ def test_the_quick_benchmark_run_writes_every_section(tmp_path):
         assert "## Mesh on Postgres" in text and "## Collaborator roles" in text
         assert "| Postgres: exact `name=`, 1,000 labels" in text
     assert (ROOT / "benchmarks" / "RESULTS.md").read_text() == measured  # never overwritten
+    if pg:  # a run leaves nothing behind in the database (it filled up: out of locks)
+        assert _bench_schemas(pg) - before == set()
