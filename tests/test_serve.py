@@ -22,21 +22,57 @@ import lakecat as lc  # noqa: E402
 from lakecat.hashing import hash_bytes  # noqa: E402
 from lakecat.web.app import create_app  # noqa: E402
 from lakecat.web.server import BackgroundServer, allowed_hosts, bind_notice  # noqa: E402
+from tests.conftest import InstanceFactory  # noqa: E402
 from tests.serve_helpers import crawl, links, populate  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture(scope="module", params=["duckdb", "postgres"])
+def shared_demo(request, tmp_path_factory):
+    """One demo catalog per back end for the tests that only read it (the site serves GET
+    only): populating one costs ~1-3 s, and it was built again for each of ~40 tests."""
+    factory = InstanceFactory(request.param, tmp_path_factory.mktemp("serve"))
+    try:
+        factory()
+        demo = populate(factory.tmp_path)
+        root = str(factory.tmp_path / "storage")  # both back ends: opened by its folder
+        lc.disconnect()
+        yield root, demo
+    finally:
+        factory.close()
+
+
 @pytest.fixture
-def demo(instance, tmp_path):
+def demo(shared_demo):
+    """The shared demo catalog, current for this test (read only: write on own_demo)."""
+    root, populated = shared_demo
+    lc.connect(root)
+    yield populated
+    lc.disconnect()
+
+
+@pytest.fixture
+def own_demo(instance, tmp_path):
+    """A demo catalog of this test's own, for tests that write to it."""
     return populate(tmp_path)
+
+
+def _client():
+    from starlette.testclient import TestClient
+
+    return TestClient(create_app())
 
 
 @pytest.fixture
 def client(demo):
-    from starlette.testclient import TestClient
+    with _client() as test_client:
+        yield test_client
 
-    with TestClient(create_app()) as test_client:
+
+@pytest.fixture
+def own_client(own_demo):
+    with _client() as test_client:
         yield test_client
 
 
@@ -77,7 +113,8 @@ def test_every_link_on_every_page_resolves(client, demo):
     assert len(statuses) > 60
 
 
-def test_home_shows_the_instance_counts_and_recent_records(client, demo, instance):
+def test_home_shows_the_instance_counts_and_recent_records(client, demo):
+    instance = lc.instance.current()
     page = client.get("/")
     text = _text(page)
     assert page.status_code == 200
@@ -228,14 +265,14 @@ def test_s3_storage_previews_and_downloads(s3_bucket, make_instance, tmp_path):
         assert rows.status_code == 200 and 'id="sql-result"' in rows.text
 
 
-def test_a_blob_recorded_outside_storage_is_never_served(client, demo, tmp_path):
+def test_a_blob_recorded_outside_storage_is_never_served(own_client, own_demo, tmp_path):
     secret = tmp_path / "outside.txt"
     secret.write_text("not yours")
-    tampered = lc.File.get(demo.text_file.uid)
+    tampered = lc.File.get(own_demo.text_file.uid)
     tampered.blob = os.path.relpath(secret, lc.settings.storage)
     tampered.save()
     assert tampered.blob.startswith("..")
-    response = client.get(f"/r/file/{tampered.uid}/download")
+    response = own_client.get(f"/r/file/{tampered.uid}/download")
     assert response.status_code == 404
     assert "not yours" not in response.text
     assert "no blob inside its storage" in _error(response)
@@ -416,7 +453,7 @@ def test_static_files_are_shipped_with_the_package(bare_client):
 
 
 @pytest.mark.parametrize("backend_name", ["duckdb"])
-def test_a_notebook_saves_while_pages_are_fetched(demo, instance, tmp_path):
+def test_a_notebook_saves_while_pages_are_fetched(own_demo, instance, tmp_path):
     """The server shares the embedded file: a second process saving label after label
     while pages are fetched back to back gets every save in, and every page is served."""
     import threading
@@ -426,7 +463,7 @@ def test_a_notebook_saves_while_pages_are_fetched(demo, instance, tmp_path):
     stop = threading.Event()
 
     def browse(url: str) -> None:
-        paths = ["r/ulabel", f"r/file/{demo.v2.uid}", "", f"r/dataset/{demo.dataset.uid}"]
+        paths = ["r/ulabel", f"r/file/{own_demo.v2.uid}", "", f"r/dataset/{own_demo.dataset.uid}"]
         while not stop.is_set():
             with urllib.request.urlopen(url + paths[len(statuses) % 4], timeout=120) as page:
                 statuses.append(page.status)
@@ -564,11 +601,11 @@ def test_a_select_only_role_sees_a_read_only_site(instance, tmp_path, monkeypatc
         _psql(f"DROP OWNED BY {role}; DROP ROLE {role};")
 
 
-def test_a_dataset_of_anndata_files_has_a_page(client, demo):
-    if demo.adata is None:
+def test_a_dataset_of_anndata_files_has_a_page(own_client, own_demo):
+    if own_demo.adata is None:
         pytest.skip("needs anndata")
-    atlas = lc.Dataset([demo.adata], name="atlas").save()
-    response = client.get(f"/r/dataset/{atlas.uid}")
+    atlas = lc.Dataset([own_demo.adata], name="atlas").save()
+    response = own_client.get(f"/r/dataset/{atlas.uid}")
     assert response.status_code == 200
-    assert "A dataset of AnnData files" in _text(response) and demo.adata.uid in response.text
+    assert "A dataset of AnnData files" in _text(response) and own_demo.adata.uid in response.text
     assert 'id="sql-form"' not in response.text
