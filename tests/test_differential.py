@@ -19,10 +19,14 @@ Where the databases and Python legitimately differ, the generated data is restri
 A comparison with NULL is unknown and ``&`` / ``|`` combine unknowns as SQL does, but
 ``~`` (and ``exclude()``) keep every row for which the condition is not true, NULL
 included (as Django's exclude does): ``_not`` below is the complement, never SQL's NOT.
+
+The default suite draws 50 examples per back end; a long run:
+``LAKECAT_DIFF_EXAMPLES=1000 python -m pytest tests/test_differential.py``.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import string
 
@@ -281,7 +285,7 @@ def text_lookups(instance):
 
 
 @settings(
-    max_examples=80,
+    max_examples=int(os.environ.get("LAKECAT_DIFF_EXAMPLES", "50")),  # a long run: 1000
     deadline=None,
     database=None,
     phases=[Phase.explicit, Phase.generate, Phase.shrink],  # no explain phase: too slow here
