@@ -20,28 +20,26 @@ from bench_core import write_section
 NOOP = "import lakecat as lc\nlc.track()\nlc.finish()\n"
 
 
-REPEAT = 7  # fresh processes per median (--repeat)
-
-
-def wall(cmd: list[str], env: dict) -> float:
-    """Median wall time of a command in fresh processes (seconds), after one warm-up."""
+def wall(cmd: list[str], env: dict, repeat: int) -> float:
+    """Median wall time of ``repeat`` fresh processes of a command (seconds), after one
+    warm-up."""
     subprocess.run(cmd, check=True, env=env, capture_output=True)
     times = []
-    for _ in range(REPEAT):
+    for _ in range(max(1, repeat)):
         start = time.perf_counter()
         subprocess.run(cmd, check=True, env=env, capture_output=True)
         times.append(time.perf_counter() - start)
     return sorted(times)[len(times) // 2]
 
 
-def postgres_script(work: Path, env: dict, url: str) -> float:
+def postgres_script(work: Path, env: dict, url: str, repeat: int) -> float:
     """The tracked no-op script against an instance whose catalog is on Postgres."""
     home = {**env, "LAKECAT_HOME": str(work / "pg-home")}
     init = (f"import lakecat as lc; lc.init(storage={str(work / 'pg')!r}, db={url!r}, "
             f"name='track_{os.getpid()}')")  # fmt: skip
     subprocess.run([sys.executable, "-c", init], check=True, env=home, capture_output=True)
     try:
-        return wall([sys.executable, str(work / "noop.py")], home)
+        return wall([sys.executable, str(work / "noop.py")], home, repeat)
     finally:  # the run's schema: nothing to keep
         from catalog_sql.backends.postgres import PostgresBackend
 
@@ -53,9 +51,9 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--pg", default=None)
-    parser.add_argument("--repeat", type=int, default=REPEAT, help="fresh processes per median")
+    parser.add_argument("--repeat", type=int, default=7, help="fresh processes per median")
     args = parser.parse_args()
-    globals()["REPEAT"] = max(1, args.repeat)
+    repeat = args.repeat
     work = Path(tempfile.mkdtemp(prefix="lakecat-track-"))
     env = {**os.environ, "LAKECAT_HOME": str(work / "home")}
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # measure with .pyc caching, as users run it
@@ -63,12 +61,12 @@ def main() -> None:
     subprocess.run([sys.executable, "-c", init], check=True, env=env)
     script = work / "noop.py"
     script.write_text(NOOP)
-    t_python = wall([sys.executable, "-c", "pass"], env)
-    t_imports = wall([sys.executable, "-c", "import duckdb, sqlglot"], env)
-    t_script = wall([sys.executable, str(script)], env)
+    t_python = wall([sys.executable, "-c", "pass"], env, repeat)
+    t_imports = wall([sys.executable, "-c", "import duckdb, sqlglot"], env, repeat)
+    t_script = wall([sys.executable, str(script)], env, repeat)
     cli = Path(sys.executable).with_name("lakecat")
-    t_ls = wall([str(cli), "ls"], env) if cli.exists() else None
-    t_pg = postgres_script(work, env, args.pg) if args.pg else None
+    t_ls = wall([str(cli), "ls"], env, repeat) if cli.exists() else None
+    t_pg = postgres_script(work, env, args.pg, repeat) if args.pg else None
     os.environ.update(env)
     logging.getLogger("lakecat").setLevel(logging.ERROR)
     import __main__

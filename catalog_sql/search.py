@@ -7,7 +7,7 @@ value or its prefix). Within a tier, higher similarity, then shorter values firs
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from . import sqlcache
@@ -19,6 +19,21 @@ from .model import TableModel
 MAX_QUERY = 64
 FUZZY_PREFIX = 16  # typo tolerance compares at most this many leading characters
 FUZZY_TIER = 4
+#: the score of a typo one edit away from the query's first FUZZY_PREFIX characters (the
+#: best a typo of a long query can have, bar an exact prefix); a float's slack below
+ONE_EDIT_SCORE = 1.0 - 1.0 / FUZZY_PREFIX - 1e-9
+
+Fetch = Callable[[Compiled], tuple[list[str], list[tuple]]]
+
+
+def normalized(query: str) -> str:
+    """The query as search compares it: stripped, lowercased, at most MAX_QUERY characters.
+
+    Examples:
+        >>> normalized("  T Cell ")
+        't cell'
+    """
+    return query.strip().lower()[:MAX_QUERY]
 
 
 def _ph(name: str) -> exp.Placeholder:
@@ -166,7 +181,7 @@ def compile_search(
     except UnicodeEncodeError:
         raise ValidationError("The search query is not valid Unicode text.") from None
     _check_fields(table, fields)
-    q = query.strip().lower()[:MAX_QUERY]
+    q = normalized(query)
     params = {"q": q, "word": f" {q}", "first": q[0], "head": q[:3], "qf": q[:FUZZY_PREFIX]}
     if tiers not in (None, 1, 2, 3):
         raise ValidationError(f"tiers must be 1, 2, 3 or None, got {tiers!r}.")
@@ -201,6 +216,35 @@ def compile_search(
     if ids is not None:  # integers only: spelled into the statement, each one checked
         sql = sql.replace("$ids", ", ".join(str(int(i)) for i in ids) or "NULL")
     return Compiled(sql, params, target.dialect)
+
+
+def ranked_by_tiers(
+    fetch: Fetch, table: TableModel, target: Target, query: str, fields: Sequence[str], limit: int
+) -> tuple[list[str], list[tuple]] | None:
+    """``compile_search``'s columns and rows from statements an index answers (Postgres),
+    or None when the whole statement (the typo tier) is needed.
+
+    A short query: the rows of tiers 0-1, then up to 2, then up to 3, each found by its own
+    test (a trigram or pattern index reads only those rows); the first that fills
+    ``limit`` is the answer, since tier orders first. A prefix that 1e7 labels share costs
+    its prefix rows, not the edit distances of every value with the same first letters. A
+    long query (few values contain it, and each trigram test of a long query costs ~15 ms
+    at 1e6) takes tiers 0-3 and the typos within one edit in one statement
+    (``one_edit``): if they fill the limit, typos further away cannot enter.
+    """  # fmt: skip
+    if len(normalized(query)) < FUZZY_PREFIX:
+        for tiers in (1, 2, 3):
+            compiled = compile_search(table, target, query, fields, limit=limit, tiers=tiers)
+            columns, rows = fetch(compiled)
+            if len(rows) >= limit:
+                return columns, rows
+        return None
+    columns, rows = fetch(compile_search(table, target, query, fields, limit=limit,
+                                         one_edit=True))  # fmt: skip
+    tier, score = columns.index("_tier"), columns.index("_score")
+    if sum(row[tier] < FUZZY_TIER or row[score] >= ONE_EDIT_SCORE for row in rows) >= limit:
+        return columns, rows
+    return None
 
 
 def _check_fields(table: TableModel, fields: Sequence[str]) -> None:
@@ -247,14 +291,15 @@ def _within(refs: list[exp.Expression], tiers: int | None, like: bool) -> exp.Ex
     return exp.or_(*tests)
 
 
-def _one_edit_test(low: exp.Expression, like: bool) -> exp.Expression:
+def _one_edit_test(low: exp.Expression, like: bool = False, skip: int = 0) -> exp.Expression:
     """Could ``low``'s first 17 characters be within one edit of the query's first 16?
     Split those into halves A and B: the value starts with A (the edit is in B), or has B
     at offset 7, 8 or 9 (a deletion, substitution or insertion in A). Postgres: B found
-    first by ``LIKE '%B%'``, which the trigram index answers."""
+    first by ``LIKE '%B%'``, which the trigram index answers. ``skip``: characters before
+    the value in ``low`` (a search index key's marker; ``half_a`` then starts with it)."""
     half = FUZZY_PREFIX // 2
     pieces = [
-        exp.EQ(this=exp.Substring(this=low.copy(), start=_num(offset + 1),
+        exp.EQ(this=exp.Substring(this=low.copy(), start=_num(offset + 1 + skip),
                                   length=_num(FUZZY_PREFIX - half)), expression=_ph("half_b"))
         for offset in (half - 1, half, half + 1)
     ]  # fmt: skip
@@ -293,11 +338,13 @@ def _statement(table, target, fields, n, limit, threshold, restrict=None, tiers=
         base = exp.union(base, since, distinct=False) if restrict == "index" else base
         base = since if restrict == "since" else base
     nf = min(n, FUZZY_PREFIX)
-    keep = exp.or_(contains, _candidates(refs, nf, threshold, like)) if fuzzy else contains
     within = _within(refs, tiers, like)
-    keep = within if within is not None else keep
     if one_edit:
         keep = exp.or_(contains, *[_one_edit_test(r, like) for r in refs])
+    elif within is not None:
+        keep = within
+    else:
+        keep = exp.or_(contains, _candidates(refs, nf, threshold, like)) if fuzzy else contains
     base = exp.select(exp.Star()).from_(base.subquery("base")).where(keep)
     rank = exp.Case().when(contains.copy(), _fn("LEAST", *[_tier(r) for r in refs]))
     rank = rank.else_(_num(FUZZY_TIER))
@@ -356,13 +403,13 @@ def compile_typo_keys(
     distance is needed only when the lengths are close, and then the value fits the key).
     None when no typo can pass ``threshold`` (short queries).
 
-    ``one_edit``: only values within one edit of the query's first 16 characters (the best
-    scores a typo can have), found with string comparisons instead of edit distances:
-    split those characters into halves A and B; a value within one edit starts with A
-    (the edit is in B) or has B at offset len(A) - 1, len(A) or len(A) + 1 (a deletion,
-    substitution or insertion in A).
+    ``one_edit`` (queries of at least :data:`FUZZY_PREFIX` characters): only values within
+    one edit of the query's first 16 characters (the best scores a typo can have), found
+    with the string tests of :func:`_one_edit_test` instead of edit distances.
     """
     nf = min(len(q), FUZZY_PREFIX)
+    if one_edit and nf < FUZZY_PREFIX:
+        raise ValidationError(f"one_edit needs a query of at least {FUZZY_PREFIX} characters.")
     if 1.0 - 1.0 / nf < threshold:  # one edit already scores below the threshold
         return None
     key = ("typo-keys", index, nf, threshold, limit, one_edit)
@@ -371,19 +418,10 @@ def compile_typo_keys(
     qf = q[:FUZZY_PREFIX]
     params = {"lo": low, "hi": high, "lo_head": low_head, "hi_head": high_head, "first": q[0],
               "head": q[:3], "qf": qf, "head_key": "\x01" + q[:3]}  # fmt: skip
-    if one_edit:
-        params.update({"half_key": "\x01" + qf[: nf // 2], "half": qf[nf // 2 :]})
+    if one_edit:  # the halves of _one_edit_test, A behind the key's marker
+        half = FUZZY_PREFIX // 2
+        params.update({"half_a": "\x01" + qf[:half], "half_b": qf[half:]})
     return Compiled(sqlcache.get(key, render), params, "duckdb")
-
-
-def _one_edit(key: exp.Expression, nf: int) -> exp.Expression:
-    """The halves test of :func:`compile_typo_keys` on a value-start key (marker first)."""
-    half = nf // 2
-    tests = [exp.StartsWith(this=key.copy(), expression=_ph("half_key"))]
-    for offset in (half - 1, half, half + 1):  # 0-based offset in the value; +2 in the key
-        piece = exp.Substring(this=key.copy(), start=_num(offset + 2), length=_num(nf - half))
-        tests.append(exp.EQ(this=piece, expression=_ph("half")))
-    return exp.paren(exp.or_(*tests))
 
 
 def _typo_keys_statement(index: str, nf: int, threshold: float, limit: int,
@@ -407,7 +445,7 @@ def _typo_keys_statement(index: str, nf: int, threshold: float, limit: int,
         exp.alias_(exp.Substring(this=key.copy(), start=_num(2)), "low", quoted=True),
     ]
     table = exp.to_identifier(index, quoted=True)
-    narrow = [_one_edit(key, nf)] if one_edit else []
+    narrow = [_one_edit_test(key, skip=1)] if one_edit else []
     by_length = exp.select(*picked).from_(table).where(exp.and_(in_range, close, *narrow))
     head_range = exp.Between(this=k8.copy(), low=_ph("lo_head"), high=_ph("hi_head"))
     by_head = exp.select(*[c.copy() for c in picked]).from_(table.copy())

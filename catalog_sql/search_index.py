@@ -37,15 +37,21 @@ from datetime import datetime
 
 from .compiler import Compiled, Target
 from .model import TableModel
-from .search import FUZZY_PREFIX, MAX_QUERY, compile_search, compile_typo_keys
+from .search import (
+    FUZZY_PREFIX,
+    MAX_QUERY,
+    ONE_EDIT_SCORE,
+    Fetch,
+    compile_search,
+    compile_typo_keys,
+    normalized,
+)
 
 START, WORD, INNER = "\x01", "\x02", "\x03"
 START_WIDTH = MAX_QUERY  # the whole (lowered) query fits: tiers 0-1 exact, typo scores too
 WORD_WIDTH = 32
 WIDTH = 12
 SETTING = "search_index."  # + table: the index's state in lakecat_setting (JSON)
-
-Fetch = Callable[[Compiled], tuple[list[str], list[tuple]]]
 
 
 def index_table(table: str) -> str:
@@ -241,7 +247,7 @@ def candidates(
     these guarantee. ``skip``: ids whose keys may be stale (written since the index was
     built), ranked from the registry instead.
     """
-    q = query.strip().lower()[:MAX_QUERY]
+    q = normalized(query)
     m, name, per = len(q), table.name, len(fields)
     found: dict[int, None] = {}
     steps = [(1, START, q[:START_WIDTH]), (2, WORD, q[:WORD_WIDTH]), (3, INNER, q[:WIDTH])]
@@ -288,8 +294,7 @@ def _one_edit_rows(fetch: Fetch, name: str, q: str, want: int, bounds: tuple, th
         return None  # few candidates: their edit distances are cheap
     near = compile_typo_keys(index_table(name), q, want, bounds, threshold, one_edit=True)
     rows = fetch(near)[1] if near is not None else []
-    best = 1.0 - 1.0 / FUZZY_PREFIX - 1e-9
-    enough = sum(r[2] >= best for r in _distinct(rows, skip).values()) >= limit
+    enough = sum(r[2] >= ONE_EDIT_SCORE for r in _distinct(rows, skip).values()) >= limit
     return rows if enough else None
 
 

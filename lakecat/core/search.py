@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from catalog_sql import search_index
-from catalog_sql.search import FUZZY_PREFIX, FUZZY_TIER, MAX_QUERY, compile_search
+from catalog_sql.search import compile_search, ranked_by_tiers
 
 logger = logging.getLogger("lakecat")
 
@@ -66,41 +66,13 @@ def search(
     if state is not None:
         found = _ranked(instance, table, query, fields, limit, state)
     elif instance.backend.target.dialect == "postgres":
-        found = _tier_by_tier(instance.backend, table, query, fields, limit)
+        backend = instance.backend
+        found = ranked_by_tiers(backend.fetch, table, backend.target, query, fields, limit)
     columns, rows = found if found is not None else instance.backend.fetch(compiled)
     build = cls._from_row
     width = len(cls._meta.columns)
     records = [build(columns[:width], row[:width]) for row in rows]
     return SearchResults(records, columns, rows)
-
-
-def _tier_by_tier(backend: Any, table: Any, query: str, fields: list[str], limit: int):
-    """Postgres: the rows of tiers 0-1, then up to 2, then up to 3, each found by its own
-    indexed test (a trigram or pattern index reads only those rows); the first that fills
-    ``limit`` is the answer, since tier orders first; a long query instead takes tiers 0-3
-    and the typos within one edit in one statement (``one_edit``). None: the whole
-    statement (the typo tier) is needed. A prefix query that 1e7 labels share costs its
-    prefix rows only, not the edit distances of every value starting with the same three
-    letters."""
-    if len(query.strip().lower()[:MAX_QUERY]) < FUZZY_PREFIX:
-        for tiers in (1, 2, 3):
-            compiled = compile_search(table, backend.target, query, fields, limit=limit,
-                                      tiers=tiers)  # fmt: skip
-            columns, rows = backend.fetch(compiled)
-            if len(rows) >= limit:
-                return columns, rows
-        return None
-    # a long query (few values contain it: tiers 0-3 in one statement, each trigram test
-    # of a long query costs ~15 ms at 1e6): every value sharing its first three letters
-    # is a typo candidate, but those within one edit score best; if they fill the list,
-    # the others cannot enter
-    compiled = compile_search(table, backend.target, query, fields, limit=limit, one_edit=True)
-    columns, rows = backend.fetch(compiled)
-    tier, score = columns.index("_tier"), columns.index("_score")
-    best = 1.0 - 1.0 / FUZZY_PREFIX - 1e-9
-    if sum(row[tier] < FUZZY_TIER or row[score] >= best for row in rows) >= limit:
-        return columns, rows
-    return None
 
 
 # -- the search index (embedded back end) -----------------------------------------------
