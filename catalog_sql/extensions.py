@@ -36,14 +36,18 @@ def extension_file(name: str) -> Path:
 
 
 def load_extension(con, name: str) -> None:
-    """Load extension ``name`` into ``con``, installing it from its wheel if needed."""
-    import duckdb
+    """Load extension ``name`` into ``con``, installing it from its wheel if needed.
 
-    try:
-        con.execute(f"LOAD {name}")
+    Whether it is installed is asked, not tried: a failed ``LOAD`` inside a transaction
+    would abort it (a machine whose DuckDB has never installed the extension).
+    """
+    rows = con.execute(
+        "SELECT installed, loaded FROM duckdb_extensions() WHERE extension_name = $n", {"n": name}
+    ).fetchall()
+    installed, loaded = rows[0] if rows else (False, False)
+    if loaded:
         return
-    except duckdb.Error:
-        pass
-    path = extension_file(name)
-    con.execute("INSTALL ?".replace("?", "'" + str(path).replace("'", "''") + "'"))
+    if not installed:
+        path = extension_file(name)
+        con.execute("INSTALL ?".replace("?", "'" + str(path).replace("'", "''") + "'"))
     con.execute(f"LOAD {name}")

@@ -130,6 +130,23 @@ def test_independent_readers_agree(instance):
     } == {"_delta_log"}
 
 
+def test_an_extension_never_installed_loads_inside_a_transaction(tmp_path):
+    """A fresh machine: DuckDB has not installed the extension yet, and the first load
+    happens inside a transaction (the shell's). A failed LOAD used to abort it."""
+    import duckdb
+
+    from catalog_sql.extensions import load_extension
+
+    con = duckdb.connect(config={"extension_directory": str(tmp_path / "none-yet")})
+    con.execute("BEGIN")
+    load_extension(con, "delta")
+    installed = con.execute("SELECT installed, loaded FROM duckdb_extensions() "
+                            "WHERE extension_name = 'delta'").fetchall()  # fmt: skip
+    con.execute("COMMIT")
+    assert installed == [(True, True)]
+    assert any(p.name == "delta.duckdb_extension" for p in (tmp_path / "none-yet").rglob("*"))
+
+
 def test_duckdb_shell_reads_views(duck_instance):  # DuckDB only: opens the .duckdb file itself
     """The README's shell session: registries and datasets by name, offline."""
     lc.ULabel(name="T cell").save()
