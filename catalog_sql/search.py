@@ -219,8 +219,9 @@ def compile_search(
 
 
 def ranked_by_tiers(
-    fetch: Fetch, table: TableModel, target: Target, query: str, fields: Sequence[str], limit: int
-) -> tuple[list[str], list[tuple]] | None:
+    fetch: Fetch, table: TableModel, target: Target, query: str, fields: Sequence[str],
+    limit: int, by_length: bool = False,
+) -> tuple[list[str], list[tuple]] | None:  # fmt: skip
     """``compile_search``'s columns and rows from statements an index answers (Postgres),
     or None when the whole statement (the typo tier) is needed.
 
@@ -231,9 +232,18 @@ def ranked_by_tiers(
     long query (few values contain it, and each trigram test of a long query costs ~15 ms
     at 1e6) takes tiers 0-3 and the typos within one edit in one statement
     (``one_edit``): if they fill the limit, typos further away cannot enter.
+    ``by_length``: the one field has the index of :func:`by_length_index`, so tiers 0-1
+    are read in ranking order first (:func:`compile_prefix_by_length`).
     """  # fmt: skip
+    steps: tuple[int, ...] = (1, 2, 3)
+    if by_length and len(fields) == 1:
+        columns, rows = fetch(compile_prefix_by_length(table, target, query, fields[0],
+                                                       limit=limit))  # fmt: skip
+        if len(rows) >= limit:
+            return columns, rows
+        steps = (2, 3)
     if len(normalized(query)) < FUZZY_PREFIX:
-        for tiers in (1, 2, 3):
+        for tiers in steps:
             compiled = compile_search(table, target, query, fields, limit=limit, tiers=tiers)
             columns, rows = fetch(compiled)
             if len(rows) >= limit:
@@ -245,6 +255,62 @@ def ranked_by_tiers(
     if sum(row[tier] < FUZZY_TIER or row[score] >= ONE_EDIT_SCORE for row in rows) >= limit:
         return columns, rows
     return None
+
+
+def by_length_index(table: str, field: str) -> str:
+    """The btree ``(length(field), lower(coalesce(field, '')) COLLATE "C") INCLUDE (field,
+    id)`` that serves tiers 0-1 of a one-field search on Postgres (core migration 0010),
+    read without the table. Its collation keeps it apart from filters
+    (``name__istartswith``): they keep the trigram index.
+
+    Examples:
+        >>> by_length_index("ulabel", "name")
+        'ulabel_name_by_length'
+    """
+    return f"{table}_{field}_by_length"
+
+
+def compile_prefix_by_length(
+    table: TableModel, target: Target, query: str, field: str, *, limit: int = 20
+) -> Compiled:
+    """Tiers 0-1 of a search of one ``field`` on Postgres, read one length at a time.
+
+    Every row of tiers 0-1 starts with the query and scores 1, so within them the ranking
+    is the field's length, then its value, then id (a tier-0 row is the query itself,
+    the shortest value that starts with it). The btree of :func:`by_length_index` holds
+    each length's prefix rows as one range: for the lengths in order, the best ``limit``
+    rows of each, until ``limit`` rows are found. A prefix that 60,000 of 1e7 labels share
+    costs a probe per length, not a sort of those rows. The rows returned are
+    :func:`compile_search`'s with ``tiers=1`` (same columns, tiers, scores, order): a
+    property test compares them. (Postgres returns a nested loop's rows in the order its
+    outer side produces them; the inner ``LIMIT`` relies on it, the last ``ORDER BY``
+    does not.)
+    """
+    if target.dialect != "postgres":
+        raise ValidationError("compile_prefix_by_length is Postgres's spelling of tiers 0-1.")
+    base = compile_search(table, target, query, [field], limit=limit, tiers=1)
+    key = ("search_by_length", table.name, tuple(table.columns), target, field, limit)
+    return Compiled(sqlcache.get(key, lambda: _by_length_sql(table, target, field, limit)),
+                    {k: base.params[k] for k in ("q", "q_start_like")}, "postgres")  # fmt: skip
+
+
+def _by_length_sql(table: TableModel, target: Target, field: str, limit: int) -> str:
+    ident = lambda name: exp.to_identifier(name, quoted=True).sql("postgres")  # noqa: E731
+    t, f = target.table(table.name).sql("postgres"), ident(field)
+    low = f"lower(coalesce({f}, ''))"
+    cols = ", ".join(f"{t}.{ident(c)}" for c in table.columns)
+    q, like = _ph("q").sql("postgres"), _ph("q_start_like").sql("postgres")
+    order = f'"_tier", "_score" DESC, length({t}.{f}), {t}.{f} COLLATE "C", {t}."id"'
+    # the inner statement reads only the index (its columns, and name and id it includes)
+    return (
+        f'SELECT {cols}, "ranked"."_tier", "ranked"."_score" FROM (SELECT "hit"."id", '
+        f'CASE WHEN lower(coalesce("hit".{f}, \'\')) = {q} THEN 0 ELSE 1 END AS "_tier", '
+        f'1.0 AS "_score" FROM generate_series(0, (SELECT max(length({f})) FROM {t})) '
+        f'AS "_len"("n") CROSS JOIN LATERAL (SELECT "id", {f} FROM {t} '
+        f'WHERE length({f}) = "_len"."n" AND ({low} COLLATE "C") LIKE {like} '
+        f'ORDER BY {f} COLLATE "C", "id" LIMIT {int(limit)}) AS "hit" LIMIT {int(limit)}) '
+        f'AS "ranked" JOIN {t} ON {t}."id" = "ranked"."id" ORDER BY {order}'
+    )
 
 
 def _check_fields(table: TableModel, fields: Sequence[str]) -> None:

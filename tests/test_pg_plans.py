@@ -19,7 +19,7 @@ import lakecat as lc
 from catalog_sql.backends.postgres import pg_query, session_url
 from catalog_sql.compiler import Target
 from catalog_sql.query import Q
-from catalog_sql.search import compile_near, compile_search
+from catalog_sql.search import compile_near, compile_prefix_by_length, compile_search
 from tests.conftest import PG_URL
 
 pytestmark = pytest.mark.parametrize("backend_name", ["postgres"])
@@ -73,14 +73,46 @@ def test_the_near_duplicate_check_uses_indexes(labels):
     assert '"Index Name": "ulabel_name_near"' in plan and '"Node Type": "Seq Scan"' not in plan
 
 
+#: indexes on the lowered name: trigrams (0007), and (length, lowered name) of 0010, whose
+#: "C" collation can answer a prefix too (on a table this small the planner may take it;
+#: at 1e7 labels it takes the trigram index, which reads only the prefix's rows)
+_LOWERED = ("trgm", "by_length")
+
+
 def test_search_finds_its_candidates_through_the_trigram_index(labels):
     table = labels.compiler.table("ulabel")
     compiled = compile_search(table, labels.backend.target, "lable 12", ["name"])
+    plan = _plan(compiled.inline())
+    assert '"Node Type": "Seq Scan"' not in plan
+    assert any(f'"Index Name": "ulabel_name_{kind}"' in plan for kind in _LOWERED)
+    # on 2,000 rows one bitmap over 0010's index looks cheapest; without it (and at 1e7
+    # labels, with it) the trigram index and 0009's (first letter, length) serve the tests
+    labels.backend.native(f'DROP INDEX "{labels.backend.schema}"."ulabel_name_by_length"')
     plan = _plan(compiled.inline())
     assert '"Index Name": "ulabel_name_trgm"' in plan and '"Node Type": "Seq Scan"' not in plan
     assert '"Index Name": "ulabel_name_typo"' in plan  # first letter and length: 0009
     found = [r.name for r in lc.ULabel.search("label 14 cd")]
     assert found[0] == "label 14 cd"
+
+
+def test_a_prefix_search_reads_each_length_from_the_index(labels):
+    """Migration 0010: tiers 0-1 of a one-field search, one range of (length, lowered
+    name) per length, chosen from the index alone (it includes name and id)."""
+    table = labels.compiler.table("ulabel")
+    compiled = compile_prefix_by_length(table, labels.backend.target, "Label 1", "name",
+                                        limit=5)  # fmt: skip
+    plan = _plan(compiled.inline())
+    assert '"Node Type": "Index Only Scan"' in plan and '"Node Type": "Seq Scan"' not in plan
+    assert '"Index Name": "ulabel_name_by_length"' in plan
+    every = lc.ULabel.filter().values_list("name", flat=True)
+    want = sorted((n for n in every if n.startswith("label 1")), key=lambda n: (len(n), n))
+    found = lc.ULabel.search("Label 1", limit=5)
+    assert [r.name for r in found] == want[:5] and [t for t, _ in found.ranks] == [1] * 5
+    lc.ULabel(name="Label").save()
+    exact = lc.ULabel.search("LABEL", limit=4)  # tier 0 first, then the shortest prefixes
+    shortest = sorted((n for n in every if n.startswith("label")), key=lambda n: (len(n), n))
+    assert [r.name for r in exact] == ["Label", *shortest[:3]]
+    assert [t for t, _ in exact.ranks] == [0, 1, 1, 1]
 
 
 def test_lakecat_sessions_run_without_jit(instance):
@@ -185,7 +217,9 @@ def test_relation_and_link_filters_use_foreign_key_indexes(labels):
 )  # fmt: skip
 def test_substring_lookups_use_the_trigram_index(labels, lookup, value, expected):
     compiled = labels.compiler.select("ulabel", Q(**{lookup: value}))
-    assert '"Index Name": "ulabel_name_trgm"' in _plan(compiled.inline())
+    plan = _plan(compiled.inline())
+    kinds = _LOWERED if lookup == "name__istartswith" else ("trgm",)
+    assert any(f'"Index Name": "ulabel_name_{kind}"' in plan for kind in kinds)
     names = lc.ULabel.filter(**{lookup: value}).values_list("name", flat=True)
     every = lc.ULabel.filter().values_list("name", flat=True)
     low = value.lower()

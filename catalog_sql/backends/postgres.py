@@ -98,6 +98,7 @@ class PostgresBackend(Backend):
         self.duck_target = Target("duckdb", catalog=ALIAS, db=schema)
         self._rlock = threading.RLock()
         self._con = None
+        self._indexes: frozenset[str] | None = None
 
     def _connect(self):
         import duckdb
@@ -273,8 +274,17 @@ class PostgresBackend(Backend):
             found.setdefault(table, {})[column] = logical_type(kind)
         return found
 
+    def index_names(self) -> frozenset[str]:
+        """The names of this schema's indexes (read once; :meth:`refresh` forgets them)."""
+        if self._indexes is None:
+            sql = f"SELECT indexname FROM pg_indexes WHERE schemaname = '{self.schema}'"
+            with self.session() as con:
+                self._indexes = frozenset(r[0] for r in con.execute(pg_query(sql)).fetchall())
+        return self._indexes
+
     def refresh(self) -> None:
         """Forget DuckDB's cached view of the Postgres tables (after DDL)."""
+        self._indexes = None
         with self.session() as con:
             con.execute("CALL pg_clear_cache()")
 

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from catalog_sql import search_index
-from catalog_sql.search import compile_search, ranked_by_tiers
+from catalog_sql.search import by_length_index, compile_search, ranked_by_tiers
 
 logger = logging.getLogger("lakecat")
 
@@ -67,7 +67,9 @@ def search(
         found = _ranked(instance, table, query, fields, limit, state)
     elif instance.backend.target.dialect == "postgres":
         backend = instance.backend
-        found = ranked_by_tiers(backend.fetch, table, backend.target, query, fields, limit)
+        by_length = by_length_index(table.name, fields[0]) in backend.index_names()
+        found = ranked_by_tiers(backend.fetch, table, backend.target, query, fields, limit,
+                                by_length)  # fmt: skip
     columns, rows = found if found is not None else instance.backend.fetch(compiled)
     build = cls._from_row
     width = len(cls._meta.columns)
