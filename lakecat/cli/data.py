@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -226,6 +224,9 @@ def sql(statement: str | None, fmt: str, write: bool, attach: tuple[str, ...]) -
             return
         print_table(run_statement(instance, statement, write=write), fmt)
         return
+    import shutil
+    import subprocess
+
     base = shell_command(instance)
     command = base[:1] + _shell_attachments(attach) + base[1:]  # options before the file
     if shutil.which(command[0]) is None:
