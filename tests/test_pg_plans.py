@@ -122,6 +122,13 @@ def test_lakecat_sessions_run_without_jit(instance):
     )
     assert rows == [("off",)]
     assert session_url(PG_URL).startswith(PG_URL) and "jit%3Doff" in session_url(PG_URL)
+    import duckdb  # a catalog lent to another DuckDB (lc.attach, the mesh): JIT off there too
+
+    con = duckdb.connect()
+    with instance.backend.attachable("lent") as attach:
+        attach(con)
+    sql = "SELECT * FROM postgres_query('lent__pg', 'SELECT current_setting(''jit'')')"
+    assert con.execute(sql).fetchall() == [("off",)]
 
 
 _WORDS = ["alpha", "alpine", "beta", "betta", "gamma", "gammon", "delta", "dealt", "t cell",

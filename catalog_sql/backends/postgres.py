@@ -125,7 +125,7 @@ class PostgresBackend(Backend):
         every table gets a view in an in-memory catalog ``alias`` (the instance name is
         also the Postgres schema's, which a plain ATTACH would make ambiguous).
         The views are read-only: DuckDB cannot write through them."""
-        url = exp.Literal.string(self.url).sql("duckdb")
+        url = exp.Literal.string(session_url(self.url)).sql("duckdb")  # JIT off here too
         hidden = exp.to_identifier(f"{alias}__pg", quoted=True).sql("duckdb")
         name = exp.to_identifier(alias, quoted=True).sql("duckdb")
         schema = exp.to_identifier(self.schema, quoted=True).sql("duckdb")
