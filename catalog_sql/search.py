@@ -260,8 +260,8 @@ def ranked_by_tiers(
 def by_length_index(table: str, field: str) -> str:
     """The btree ``(length(field), lower(coalesce(field, '')) COLLATE "C") INCLUDE (field,
     id)`` that serves tiers 0-1 of a one-field search on Postgres (core migration 0010),
-    read without the table. Its collation keeps it apart from filters
-    (``name__istartswith``): they keep the trigram index.
+    read without the table. Its "C" collation lets Postgres answer ``LIKE 'q%'`` from it
+    whatever the database's collation.
 
     Examples:
         >>> by_length_index("ulabel", "name")
