@@ -296,11 +296,12 @@ def compile_prefix_by_length(
 
 def _by_length_sql(table: TableModel, target: Target, field: str, limit: int) -> str:
     ident = lambda name: exp.to_identifier(name, quoted=True).sql("postgres")  # noqa: E731
-    t, f = target.table(table.name).sql("postgres"), ident(field)
+    t, f, alias = target.table(table.name).sql("postgres"), ident(field), ident(table.name)
     low = f"lower(coalesce({f}, ''))"
-    cols = ", ".join(f"{t}.{ident(c)}" for c in table.columns)
+    cols = ", ".join(_quoted(c, table.name).sql("postgres") for c in table.columns)
     q, like = _ph("q").sql("postgres"), _ph("q_start_like").sql("postgres")
-    order = f'"_tier", "_score" DESC, length({t}.{f}), {t}.{f} COLLATE "C", {t}."id"'
+    ranking = _ranking(_quoted(field, table.name), _quoted("id", table.name), bytewise=True)
+    order = ", ".join(key.sql("postgres") for key in ranking)
     # the inner statement reads only the index (its columns, and name and id it includes)
     return (
         f'SELECT {cols}, "ranked"."_tier", "ranked"."_score" FROM (SELECT "hit"."id", '
@@ -309,7 +310,7 @@ def _by_length_sql(table: TableModel, target: Target, field: str, limit: int) ->
         f'AS "_len"("n") CROSS JOIN LATERAL (SELECT "id", {f} FROM {t} '
         f'WHERE length({f}) = "_len"."n" AND ({low} COLLATE "C") LIKE {like} '
         f'ORDER BY {f} COLLATE "C", "id" LIMIT {int(limit)}) AS "hit" LIMIT {int(limit)}) '
-        f'AS "ranked" JOIN {t} ON {t}."id" = "ranked"."id" ORDER BY {order}'
+        f'AS "ranked" JOIN {t} AS {alias} ON {alias}."id" = "ranked"."id" ORDER BY {order}'
     )
 
 
