@@ -103,6 +103,9 @@ def shapes(n: int) -> dict:
         "exact `name=`": lambda: lc.ULabel.filter(name=name),
         "uid `uid=`": lambda: lc.ULabel.filter(uid="u" + str(i).zfill(11)),
         "prefix `name__startswith`": lambda: lc.ULabel.filter(name__startswith=head),
+        "prefix, any case `name__istartswith`": lambda: lc.ULabel.filter(
+            name__istartswith=head.upper()
+        ),
         "contains `name__icontains`": lambda: lc.ULabel.filter(name__icontains=tail),
         "`name__in` (50 names)": lambda: lc.ULabel.filter(name__in=names),
         f"relation `created_by__handle` ({max(1, n // users):,} rows)": lambda: lc.ULabel.filter(

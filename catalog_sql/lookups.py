@@ -179,22 +179,35 @@ def _duckdb_lookups() -> dict[str, Lookup]:
 DUCKDB_LOOKUPS = _duckdb_lookups()
 
 
+def _lowered(col: exp.Expression) -> exp.Expression:
+    """``lower(coalesce(col, ''))``: the expression Postgres's text indexes are built on
+    (trigram, migration 0007; text_pattern_ops btree, migration 0011)."""
+    return exp.Lower(this=exp.Coalesce(this=col.copy(), expressions=[exp.Literal.string("")]))
+
+
 def _trigram_guarded(kind: str, pattern: Callable[[str], str]):
     """Postgres: ``lower(coalesce(col, '')) LIKE lower(pattern)`` first, a condition the
-    column's trigram index (migration 0007, the search fields) answers, then the lookup
-    itself. The first is implied by the second (lower() maps character by character), so
-    the rows are the same; without such an index it is one more test per row."""
+    column's trigram index (migration 0007, the search fields) answers, and for a prefix its
+    btree (0011), then the lookup itself. The first is implied by the second (lower() maps
+    character by character), so the rows are the same; without such an index it is one more
+    test per row."""
     prepare, like = _like(kind, pattern)
 
     def build(col: exp.Expression, ph: list[exp.Expression]) -> exp.Expression:
-        low = exp.Lower(this=exp.Coalesce(this=col.copy(), expressions=[exp.Literal.string("")]))
         guard = exp.Escape(
-            this=exp.Like(this=low, expression=exp.Lower(this=ph[0].copy())),
+            this=exp.Like(this=_lowered(col), expression=exp.Lower(this=ph[0].copy())),
             expression=exp.Literal.string("\\"),
         )
         return exp.and_(guard, like(col, ph))
 
     return prepare, build
+
+
+def _iexact_guarded(col: exp.Expression, ph: list[exp.Expression]) -> exp.Expression:
+    """Postgres: ``lower(coalesce(col, '')) = lower(value)``, a point of the btree of
+    migration 0011, then the lookup itself (a NULL field passes the first only for '')."""
+    guard = exp.EQ(this=_lowered(col), expression=exp.Lower(this=ph[0].copy()))
+    return exp.and_(guard, _iexact_build(col, ph))
 
 
 def _postgres_lookups() -> dict[str, Lookup]:
@@ -205,9 +218,11 @@ def _postgres_lookups() -> dict[str, Lookup]:
         "endswith": ("Like", lambda s: f"%{s}"),
         "iendswith": ("ILike", lambda s: f"%{s}"),
     }
-    return {name: Lookup(name, *_trigram_guarded(cls, pat), types=TEXT)
-            for name, (cls, pat) in like.items()}  # fmt: skip
+    table = {name: Lookup(name, *_trigram_guarded(cls, pat), types=TEXT)
+             for name, (cls, pat) in like.items()}  # fmt: skip
+    table["iexact"] = Lookup("iexact", _one, _iexact_guarded, types=TEXT)
+    return table
 
 
-#: The text lookups as Postgres answers them from its trigram indexes.
+#: The text lookups as Postgres answers them from its text indexes.
 POSTGRES_LOOKUPS = _postgres_lookups()
