@@ -17,6 +17,10 @@ row groups. The index is such a table, one per registry (``lakecat_search_<table
 - ``id``, ``o0``: the row, and its place in the order ranked search uses within a tier
   (length of the first field, the field, id), so the best rows of a tier come out of a
   range already ordered; ``n``: the length of the lowered value (capped at 255).
+- ``b8``, ``b9``, ``b10`` (value-start keys whose first 18 characters are ASCII, else
+  NULL): the key's bytes from 8, 9 and 10 on, 8 each, as integers. The one-edit test of
+  a long query's typos compares them instead of substrings (layout 2; an index built
+  before has none, and search uses the string tests there).
 
 The index is a snapshot, not maintained on each write. Rows written after it
 (``updated_at`` later than its stamp) are ranked from the registry itself, a scan of the
@@ -52,6 +56,7 @@ START_WIDTH = MAX_QUERY  # the whole (lowered) query fits: tiers 0-1 exact, typo
 WORD_WIDTH = 32
 WIDTH = 12
 SETTING = "search_index."  # + table: the index's state in lakecat_setting (JSON)
+LAYOUT = 2  # what build writes: 1 = no b8-b10 words (indexes built before them)
 
 
 def index_table(table: str) -> str:
@@ -86,17 +91,21 @@ class IndexState:
     #: the largest id in the index (ids are never reused)
     max_id: int
     fingerprint: str
+    #: the columns the index has (see LAYOUT)
+    layout: int = LAYOUT
 
     def to_json(self) -> str:
         return json.dumps({"fields": list(self.fields), "stamp": self.stamp.isoformat(),
-                           "max_id": self.max_id, "fingerprint": self.fingerprint})  # fmt: skip
+                           "max_id": self.max_id, "fingerprint": self.fingerprint,
+                           "layout": self.layout})  # fmt: skip
 
     @classmethod
     def from_json(cls, table: str, text: str) -> IndexState | None:
         try:
             data = json.loads(text)
             return cls(table, tuple(data["fields"]), datetime.fromisoformat(data["stamp"]),
-                       int(data["max_id"]), data["fingerprint"])  # fmt: skip
+                       int(data["max_id"]), data["fingerprint"],
+                       int(data.get("layout", 1)))  # fmt: skip
         except (ValueError, KeyError, TypeError):
             return None  # a state that cannot be read: as if there were no index
 
@@ -163,12 +172,24 @@ positions AS (
                 ELSE chr(3) || substr(low, p, {WIDTH}) END AS key, id, o0, n
     FROM positions
 )
-SELECT ('0x' || rpad(left(hex(encode(key)), 16), 16, '0'))::UBIGINT AS k8, key, id, o0, n
+SELECT ('0x' || rpad(left(hex(encode(key)), 16), 16, '0'))::UBIGINT AS k8, key, id, o0, n,
+       {_words()}
 FROM keys ORDER BY key"""
     record = ("INSERT INTO lakecat_setting (key, value) VALUES ($k, $v) "
               "ON CONFLICT (key) DO UPDATE SET value = excluded.value")  # fmt: skip
     params = {"k": SETTING + table.name, "v": state.to_json()}
     return [Compiled(build, {}, "duckdb"), Compiled(record, params, "duckdb")]
+
+
+def _words() -> str:
+    """``b8, b9, b10`` of a key (see the module): set on value-start keys whose first 18
+    characters are ASCII (a byte is a character there), NULL on every other key."""
+    ascii_start = ("starts_with(key, chr(1)) "
+                   "AND octet_length(encode(left(key, 18))) = length(left(key, 18))")  # fmt: skip
+    words = [f"CASE WHEN {ascii_start} THEN "
+             f"('0x' || rpad(substr(hex(encode(key)), {17 + 2 * i}, 16), 16, '0'))::UBIGINT "
+             f"END AS b{8 + i}" for i in range(3)]  # fmt: skip
+    return ", ".join(words)
 
 
 def drop_statements(table: str) -> list[Compiled]:
@@ -235,7 +256,7 @@ def _distinct(rows: list[tuple], skip: set[int]) -> dict[int, tuple]:
 
 def candidates(
     fetch: Fetch, table: TableModel, query: str, fields: Sequence[str], limit: int,
-    skip: set[int], threshold: float = 0.7,
+    skip: set[int], threshold: float = 0.7, words: bool = False,
 ) -> tuple[list[int], int, bool, set[int]]:  # fmt: skip
     """Ids of the best ``limit`` indexed rows for ``query`` (tier by tier, best first), the
     tier the search stopped in, whether rows of that tier were left out, and the ids taken
@@ -245,7 +266,7 @@ def candidates(
     first ones in ranking order. A range of keys is a superset when the query is longer
     than the keys (a row found there may rank lower): :func:`ranked` trusts only what
     these guarantee. ``skip``: ids whose keys may be stale (written since the index was
-    built), ranked from the registry instead.
+    built), ranked from the registry instead. ``words``: the index has ``b8``-``b10``.
     """
     q = normalized(query)
     m, name, per = len(q), table.name, len(fields)
@@ -271,7 +292,7 @@ def candidates(
     if typo is None:
         return list(found), 4, False, set()
     room = limit - len(found)
-    rows = _one_edit_rows(fetch, name, q, want, bounds, threshold, room, skip.union(found))
+    rows = _one_edit_rows(fetch, name, q, want, bounds, threshold, room, skip.union(found), words)
     partial = rows is not None  # only values within one edit: rows of the tier left out
     if rows is None:
         rows = fetch(typo)[1]
@@ -282,7 +303,7 @@ def candidates(
 
 
 def _one_edit_rows(fetch: Fetch, name: str, q: str, want: int, bounds: tuple, threshold: float,
-                   limit: int, skip: set[int]) -> list[tuple] | None:  # fmt: skip
+                   limit: int, skip: set[int], words: bool) -> list[tuple] | None:  # fmt: skip
     """Typo rows of a long query from its values within one edit, or None.
 
     Every value sharing a long query's first three letters is a typo candidate (4.75% of
@@ -292,7 +313,9 @@ def _one_edit_rows(fetch: Fetch, name: str, q: str, want: int, bounds: tuple, th
     """
     if len(q) < FUZZY_PREFIX:
         return None  # few candidates: their edit distances are cheap
-    near = compile_typo_keys(index_table(name), q, want, bounds, threshold, one_edit=True)
+    near = compile_typo_keys(
+        index_table(name), q, want, bounds, threshold, one_edit=True, words=words
+    )
     rows = fetch(near)[1] if near is not None else []
     enough = sum(r[2] >= ONE_EDIT_SCORE for r in _distinct(rows, skip).values()) >= limit
     return rows if enough else None
@@ -314,7 +337,9 @@ def ranked(fetch: Fetch, table: TableModel, target: Target, query: str, fields: 
     changed = {row[0] for row in fetch(_changed_ids(table.name, state))[1]}
     width = limit
     while width <= 64 * limit:
-        ids, reached, cut, last = candidates(fetch, table, query, fields, width, changed)
+        ids, reached, cut, last = candidates(
+            fetch, table, query, fields, width, changed, words=state.layout >= 2
+        )
         search = compile_search(table, target, query, fields, limit=limit, ids=ids or None,
                                 since=state.stamp)  # fmt: skip
         columns, rows = fetch(search)

@@ -223,3 +223,63 @@ def test_an_index_table_dropped_behind_lakecats_back_means_a_scan(duck_instance,
     with caplog.at_level("WARNING", logger="lakecat"):
         assert [r.name for r in lc.ULabel.search("kept")] == ["kept"]
     assert "search index of ulabel is missing" in caplog.text
+
+
+#: two groups one edit apart: "abcdefghijklmnop" and "abcdxfghijklmnoq" (and case
+#: variants, one lowered value each). For "abcdxfghijklmnop" the first group's edit is in
+#: half A (only the half-B test finds it), for "abcdefghijklmnoq" in half B (only the
+#: half-A test does); either way the first group ranks first (by value).
+_FIRST = ["abcdefghijklmnop", "abcdefghijklmnOp", "abcdefghijklmnoP"]
+_SECOND = ["abcdxfghijklmnoq", "abcdxfghijklmnOq", "abcdxfghijklmnoQ"]
+_ONE_EDIT_QUERIES = ("abcdxfghijklmnop", "abcdefghijklmnoq")
+
+
+def _one_edit_labels() -> None:
+    lc.settings.search_names = False
+    try:
+        lc.save([lc.ULabel(name=n) for n in _FIRST + _SECOND + ["abcdéfghijklmnop"]])
+        lc.save([lc.ULabel(name=f"abc filler {i}") for i in range(30)])
+    finally:
+        lc.settings.search_names = True
+    lc.ULabel.build_search_index()
+
+
+def test_long_typos_are_found_by_the_integer_words(duck_instance):
+    """Layout 2: the one-edit test of a long query compares b8-b10 (half A, half B). With
+    either half's test broken, the other group alone fills the limit and the first is
+    missed; the search ranks as the scan does."""
+    import json
+
+    from catalog_sql.search_index import state_query
+    from lakecat.instance import current
+
+    _one_edit_labels()
+    state = json.loads(current().backend.fetch(state_query("ulabel"))[1][0][0])
+    assert state["layout"] == 2
+    for query in _ONE_EDIT_QUERIES:
+        assert [r.name for r in lc.ULabel.search(query, limit=3)] == sorted(_FIRST)
+        for limit in (1, 3, 6):
+            assert _indexed(query, limit) == _scan(query, limit), (query, limit)
+
+
+def test_an_index_built_before_the_integer_words_still_answers(duck_instance):
+    """An index of layout 1 (no b8-b10 columns, no "layout" in its state) takes the
+    string tests and ranks as the scan does."""
+    import json
+
+    from catalog_sql.compiler import Compiled
+    from catalog_sql.search_index import SETTING, state_query
+    from lakecat.instance import current
+
+    _one_edit_labels()
+    backend = current().backend
+    state = json.loads(backend.fetch(state_query("ulabel"))[1][0][0])
+    del state["layout"]
+    sql = "UPDATE lakecat_setting SET value = $v WHERE key = $k"
+    backend.execute(Compiled(sql, {"v": json.dumps(state), "k": SETTING + "ulabel"}, "duckdb"))
+    for column in ("b8", "b9", "b10"):
+        backend.execute(Compiled(f'ALTER TABLE "{index_table("ulabel")}" DROP {column}', {},
+                                 "duckdb"))  # fmt: skip
+    for query in _ONE_EDIT_QUERIES:
+        for limit in (1, 3, 6):
+            assert _indexed(query, limit) == _scan(query, limit), (query, limit)
