@@ -640,7 +640,9 @@ def _exact_statement(table: TableModel, target: Target, field: str) -> str:
     return query.sql(target.dialect)
 
 
-def _near_statement(table: TableModel, target: Target, field: str, prefilter: bool) -> str:
+def _near_test(table: TableModel, field: str, prefilter: bool) -> exp.Expression:
+    """Equal to ``$q`` ignoring case and surrounding space, or a typo of it (see
+    :func:`compile_near`); ``prefilter``: a cheap necessary condition first (DuckDB)."""
     col = _quoted(field, table.name)
     low = exp.Lower(this=exp.Trim(this=col.copy()))
     same = exp.EQ(this=low.copy(), expression=_ph("q"))
@@ -650,18 +652,70 @@ def _near_statement(table: TableModel, target: Target, field: str, prefilter: bo
         exp.LTE(this=length, expression=_ph("k")),
         exp.LTE(this=exp.Levenshtein(this=low.copy(), expression=_ph("q")), expression=_ph("k")),
     )
-    exact = exp.EQ(this=col.copy(), expression=_ph("v"))
     near = exp.or_(same, typo)
     if prefilter:
         cheap = exp.or_(exp.ILike(this=col.copy(), expression=_ph("head_like")),
                         exp.Like(this=col.copy(), expression=exp.Literal.string(" %")))  # fmt: skip
         near = exp.and_(exp.paren(cheap), exp.paren(near))
+    return near
+
+
+def _near_statement(table: TableModel, target: Target, field: str, prefilter: bool) -> str:
+    col = _quoted(field, table.name)
+    exact = exp.EQ(this=col.copy(), expression=_ph("v"))
     # no ORDER BY: DuckDB's top-N costs ~0.5 ms of a ~1 ms statement on a small table;
     # the caller orders the few rows (a missed exact row is met by the unique index)
     query = (
         exp.select(_quoted("id", table.name), col.copy())
         .from_(target.table(table.name, table.name))
-        .where(exp.or_(exact, near))
+        .where(exp.or_(exact, _near_test(table, field, prefilter)))
         .limit(NEAR_LIMIT)
     )
     return query.sql(target.dialect)
+
+
+def compile_near_among(
+    table: TableModel, target: Target, value: str, field: str, ids: Sequence[int],
+    since: datetime,
+) -> Compiled:  # fmt: skip
+    """:func:`compile_near`'s rows, looked for among ``ids`` and the rows written after
+    ``since`` only: a search index's candidates (catalog_sql.search_index.near), and what
+    the index does not hold. The exact value is looked up as well (an index lookup).
+
+    Examples:
+        >>> from catalog_sql.model import Column, TableModel
+        >>> t = TableModel("ulabel", {"id": Column("id", "int"), "name": Column("name", "str"),
+        ...                           "updated_at": Column("updated_at", "datetime")})
+        >>> c = compile_near_among(t, Target("duckdb"), "T cel", "name", [3, 5],
+        ...                        datetime(2026, 1, 1))
+        >>> '"ulabel"."id" IN (3, 5) AND' in c.sql, c.params["q"]
+        (True, 't cel')
+    """
+    near = compile_near(table, target, value, field)
+    prefilter = "head_like" in near.params
+    key = ("near-among", table.name, target, field, prefilter)
+    template = sqlcache.get(key, lambda: _near_among_statement(table, target, field, prefilter))
+    listed = ", ".join(str(int(i)) for i in ids)  # ints: nothing to escape
+    among = f"{_quoted('id', table.name).sql(target.dialect)} IN ({listed})" if ids else "FALSE"
+    return Compiled(template.replace("__IDS__", among), {**near.params, "s": since},
+                    target.dialect)  # fmt: skip
+
+
+def _near_among_statement(table: TableModel, target: Target, field: str, prefilter: bool) -> str:
+    """One branch per way in (each answered alone: the exact value and the ids by the
+    indexes, the rows written since by the row groups they are in); ``__IDS__`` is
+    replaced by the test of the candidate ids."""
+    col = _quoted(field, table.name)
+
+    def branch(where: exp.Expression) -> exp.Select:
+        return (exp.select(_quoted("id", table.name), col.copy())
+                .from_(target.table(table.name, table.name)).where(where))  # fmt: skip
+
+    exact = branch(exp.EQ(this=col.copy(), expression=_ph("v")))
+    # the ids (or FALSE: ``id IN (NULL)`` makes DuckDB scan the table)
+    among = branch(exp.and_(exp.column("__IDS__"), _near_test(table, field, prefilter)))
+    later = exp.GT(this=_quoted("updated_at", table.name), expression=_ph("s"))
+    since = branch(exp.and_(later, _near_test(table, field, prefilter)))
+    union = exp.union(exp.union(exact, among, distinct=False), since, distinct=False)
+    sql = exp.select("*").from_(union.subquery("near")).limit(NEAR_LIMIT).sql(target.dialect)
+    return sql.replace('"__IDS__"', "__IDS__")

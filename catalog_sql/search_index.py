@@ -19,8 +19,10 @@ row groups. The index is such a table, one per registry (``lakecat_search_<table
   range already ordered; ``n``: the length of the lowered value (capped at 255).
 - ``b8``, ``b9``, ``b10`` (value-start keys whose first 18 characters are ASCII, else
   NULL): the key's bytes from 8, 9 and 10 on, 8 each, as integers. The one-edit test of
-  a long query's typos compares them instead of substrings (layout 2; an index built
-  before has none, and search uses the string tests there).
+  a long query's typos compares them instead of substrings. ``sp`` (value-start keys):
+  the value has surrounding space that ``trim`` removes. Layout 2; an index built
+  before has neither, and search uses the string tests there (the near-duplicate check
+  of a save, which needs ``sp``, the registry).
 
 The index is a snapshot, not maintained on each write. Rows written after it
 (``updated_at`` later than its stamp) are ranked from the registry itself, a scan of the
@@ -44,8 +46,11 @@ from .model import TableModel
 from .search import (
     FUZZY_PREFIX,
     MAX_QUERY,
+    NEAR_LIMIT,
     ONE_EDIT_SCORE,
     Fetch,
+    compile_near,
+    compile_near_among,
     compile_search,
     compile_typo_keys,
     normalized,
@@ -169,11 +174,12 @@ positions AS (
 , keys AS (
     SELECT CASE WHEN p = 1 THEN chr(1) || left(low, {START_WIDTH})
                 WHEN substr(low, p - 1, 1) = ' ' THEN chr(2) || substr(low, p, {WORD_WIDTH})
-                ELSE chr(3) || substr(low, p, {WIDTH}) END AS key, id, o0, n
+                ELSE chr(3) || substr(low, p, {WIDTH}) END AS key, id, o0, n,
+           CASE WHEN p = 1 THEN trim(low) <> low END AS sp
     FROM positions
 )
 SELECT ('0x' || rpad(left(hex(encode(key)), 16), 16, '0'))::UBIGINT AS k8, key, id, o0, n,
-       {_words()}
+       {_words()}, sp
 FROM keys ORDER BY key"""
     record = ("INSERT INTO lakecat_setting (key, value) VALUES ($k, $v) "
               "ON CONFLICT (key) DO UPDATE SET value = excluded.value")  # fmt: skip
@@ -362,6 +368,55 @@ def _changed_ids(table: str, state: IndexState) -> Compiled:
     """Indexed rows written since the index was built (their keys may be stale)."""
     sql = f"SELECT id FROM {_ident(table)} WHERE updated_at > $s AND id <= $m"
     return Compiled(sql, {"s": state.stamp, "m": state.max_id}, "duckdb")
+
+
+def near(fetch: Fetch, table: TableModel, target: Target, value: str, field: str,
+         state: IndexState) -> list[tuple] | None:  # fmt: skip
+    """:func:`catalog_sql.search.compile_near`'s rows with the index's help: the rows it
+    would find among the indexed ones are candidates from the index, and those written
+    since are looked at in the registry. None when the index cannot answer (an older
+    layout, or more candidates than a near-duplicate warning needs: the scan then).
+
+    A value the scan finds (``ILIKE 'he%'`` or a leading space, then equal ignoring case
+    and surrounding space, or within ``k`` edits of the query sharing its first two
+    letters) is, in the index, a value-start key of the head's range, or of a leading
+    space; its trimmed length is its key's ``n`` unless it has surrounding space
+    (``sp``), and its key's text is the value when ``n`` ≤ 64. The candidates: those
+    keys within ``k`` edits by their (trimmed) text, and every key of a longer value. The
+    registry then tests each the way the scan does.
+    """
+    if state.layout < 2 or field not in state.fields:
+        return None
+    params = compile_near(table, target, value, field).params
+    changed = {row[0] for row in fetch(_changed_ids(table.name, state))[1]}
+    cap = NEAR_LIMIT + len(changed)
+    found = fetch(_near_keys(table.name, params, cap + 1))[1]
+    ids = list(dict.fromkeys(row[0] for row in found if row[0] not in changed))
+    if len(found) > cap:
+        return None
+    return fetch(compile_near_among(table, target, value, field, ids, state.stamp))[1]
+
+
+def _near_keys(table: str, params: dict, limit: int) -> Compiled:
+    """Ids of the value-start keys that may be near ``params["q"]`` (see :func:`near`):
+    one branch per test DuckDB pushes into the scan."""
+    ix = _ident(index_table(table))
+    lo, hi, check = key_range(START, params["head"])
+    blank_lo, blank_hi, _ = key_range(START, " ")
+    head = f"k8 BETWEEN {lo} AND {hi}" + (" AND starts_with(key, $pre)" if check else "")
+    n, k = int(params["n"]), int(params["k"])
+    wide = START_WIDTH
+    blank = f"k8 BETWEEN {blank_lo} AND {blank_hi}"
+    close = "levenshtein(trim(substr(key, 2)), $q) <= $k"  # the key is the whole value
+    branches = [
+        f"{head} AND n BETWEEN {n - k} AND {min(n + k, wide)} "
+        "AND levenshtein(substr(key, 2), $q) <= $k",
+        f"{head} AND sp AND n <= {wide} AND {close}", f"{blank} AND n <= {wide} AND {close}",
+        f"{head} AND n > {wide}", f"{blank} AND n > {wide}",
+    ]  # fmt: skip
+    union = " UNION ALL ".join(f"SELECT id FROM {ix} WHERE {b}" for b in branches)
+    sql = f"SELECT id FROM ({union}) LIMIT {int(limit)}"
+    return Compiled(sql, {"q": params["q"], "k": k, "pre": check}, "duckdb")
 
 
 def _order(columns: list[str], first_field: str) -> Callable[[tuple], tuple]:

@@ -283,3 +283,80 @@ def test_an_index_built_before_the_integer_words_still_answers(duck_instance):
     for query in _ONE_EDIT_QUERIES:
         for limit in (1, 3, 6):
             assert _indexed(query, limit) == _scan(query, limit), (query, limit)
+
+
+# names with surrounding space (trim removes it; the near-duplicate check ignores it)
+PAD = st.sampled_from(["", "", " ", "  "])
+SPACED = st.tuples(PAD, NAME, PAD)
+
+
+def _near_scan(value: str) -> set[tuple]:
+    from catalog_sql.search import compile_near
+    from lakecat.instance import current
+
+    instance = current()
+    table = instance.compiler.table("ulabel")
+    return set(instance.backend.fetch(compile_near(table, instance.backend.target, value,
+                                                   "name"))[1])  # fmt: skip
+
+
+@settings(
+    max_examples=int(os.environ.get("LAKECAT_SEARCH_EXAMPLES", "15")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(first=st.lists(SPACED, min_size=1, max_size=30), ops=OPS, data=st.data())
+def test_the_near_duplicate_check_finds_through_the_index_what_the_scan_finds(
+    duck_instance, first, ops, data
+):
+    """The invariant for a save's near-duplicate check: through the index (its
+    candidates, and the registry for rows written since) the same rows as the scan, for
+    any saves, renames, deletes and builds; the index answers whenever the scan finds
+    fewer rows than it returns at most."""
+    from catalog_sql.search import NEAR_LIMIT
+    from lakecat.core.search import near_through_index
+    from lakecat.instance import current
+
+    lc.settings.search_names = False
+    try:
+        ids = [lc.ULabel(name=f"{lead}{name}{next(UNIQUE)}{trail}").save().id
+               for lead, name, trail in first]  # fmt: skip
+        lc.ULabel.build_search_index()
+        _apply(ops, ids)
+    finally:
+        lc.settings.search_names = True
+    instance = current()
+    table = instance.compiler.table("ulabel")
+    names = [lc.ULabel.get(id=i).name for i in ids[:5]]
+    values = [*names, *("".join(data.draw(SPACED)) for _ in range(3))]
+    for name in names:  # typos: a letter dropped, one changed, one added; case, space
+        i = data.draw(st.integers(0, len(name) - 1))
+        values += [name[:i] + name[i + 1 :], name[:i] + "x" + name[i + 1 :],
+                   name[:i] + "x" + name[i:], name.strip().upper()]  # fmt: skip
+    for value in values:
+        if len(value.strip()) < 4:
+            continue
+        scanned = _near_scan(value)
+        found = near_through_index(instance, table, value, "name")
+        if len(scanned) < NEAR_LIMIT:
+            assert found is not None, value
+            assert set(found) == scanned, value
+
+
+def test_a_save_checks_for_near_duplicates_through_the_index(duck_instance, monkeypatch, caplog):
+    from catalog_sql import search_index
+
+    existing = lc.ULabel(name="T cell").save()
+    lc.save([lc.ULabel(name=f"B cell {i}") for i in range(50)])
+    lc.ULabel.build_search_index()
+    lc.ULabel(name="T cells, later").save()  # written after the build: from the registry
+    asked = []
+    real = search_index.near
+    monkeypatch.setattr(search_index, "near", lambda *a: asked.append(a[3]) or real(*a))
+    with caplog.at_level("WARNING", logger="lakecat"):
+        lc.ULabel(name="T cel").save()
+        lc.ULabel(name="t cells later").save()
+    assert "similar records exist: 'T cell'" in caplog.text
+    assert "similar records exist: 'T cells, later'" in caplog.text
+    assert lc.ULabel(name="T cell").save().id == existing.id  # insert-or-get
+    assert asked == ["T cel", "t cells later", "T cell"]

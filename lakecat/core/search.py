@@ -83,33 +83,54 @@ def _embedded(instance: Any) -> bool:
     return target.dialect == "duckdb" and target.catalog is None and target.db is None
 
 
-def _index_state(instance: Any, table: Any, fields: list[str]):
-    """The usable search index of ``table`` for ``fields``, or None (then search scans)."""
+def _usable_state(instance: Any, table: Any):
+    """The state of ``table``'s search index if search may use it, else None."""
     if not _embedded(instance):
         return None
     state = search_index.read_state(instance.backend.fetch, table.name)
-    if state is None or list(state.fields) != fields:
-        return None
-    if state.fingerprint != search_index.fingerprint(table, fields):
-        return None  # the registry changed since: build it again
+    if state is None or state.fingerprint != search_index.fingerprint(table, list(state.fields)):
+        return None  # none, or the registry changed since: build it again
     return state
 
 
-def _ranked(instance: Any, table: Any, query: str, fields: list[str], limit: int, state: Any):
-    """Search through the index; None (the scan) if its table went missing behind
-    lakecat's back (dropped in a DuckDB shell, say)."""
+def _index_state(instance: Any, table: Any, fields: list[str]):
+    """The usable search index of ``table`` for ``fields``, or None (then search scans)."""
+    state = _usable_state(instance, table)
+    return state if state is not None and list(state.fields) == fields else None
+
+
+def _through_index(instance: Any, table: Any, read: Any):
+    """``read(fetch)`` against the index; None (the scan) if its table went missing
+    behind lakecat's back (dropped in a DuckDB shell, say)."""
     from ..errors import LakecatError
 
     backend = instance.backend
     try:
-        return search_index.ranked(backend.fetch, table, backend.target, query, fields, limit,
-                                   state)  # fmt: skip
+        return read(backend.fetch)
     except LakecatError:
         if search_index.index_table(table.name) in backend.table_names():
             raise
         logger.warning("the search index of %s is missing; searching the registry (run "
                        "lakecat search-index %s)", table.name, table.name)  # fmt: skip
         return None
+
+
+def _ranked(instance: Any, table: Any, query: str, fields: list[str], limit: int, state: Any):
+    """Search through the index (None: the scan)."""
+    target = instance.backend.target
+    return _through_index(instance, table, lambda fetch: search_index.ranked(
+        fetch, table, target, query, fields, limit, state))  # fmt: skip
+
+
+def near_through_index(instance: Any, table: Any, value: str, field: str) -> list | None:
+    """The near-duplicate check of a save (``compile_near``'s rows) through the search
+    index of ``table`` when it has one with ``field``; None: scan the registry."""
+    state = _usable_state(instance, table)
+    if state is None or field not in state.fields:
+        return None
+    target = instance.backend.target
+    return _through_index(instance, table, lambda fetch: search_index.near(
+        fetch, table, target, value, field, state))  # fmt: skip
 
 
 def build_search_index(cls: type[Record]) -> int:

@@ -268,14 +268,18 @@ def _near_names(record: Record) -> tuple[int | None, list[str]]:
     from catalog_sql.search import compile_near
 
     from .._settings import settings
+    from .search import near_through_index
 
     instance = current()
     table = instance.compiler.table(record._meta.table)
-    search = settings.search_names
-    compiled = compile_near(table, instance.backend.target, value, name_field, near=search)
-    rows = sorted(instance.backend.fetch(compiled)[1], key=lambda row: (len(row[1]), row[1]))
+    search = settings.search_names and len(value.strip()) >= 4  # else only the exact one
+    found = near_through_index(instance, table, value, name_field) if search else None
+    if found is None:
+        compiled = compile_near(table, instance.backend.target, value, name_field, near=search)
+        found = instance.backend.fetch(compiled)[1]
+    rows = sorted(found, key=lambda row: (len(row[1]), row[1]))
     exact = next((row_id for row_id, name in rows if name == value), None)
-    if not search or len(value.strip()) < 4:
+    if not search:
         return exact, []
     digits, low = _DIGITS.sub("#", value.lower()), value.lower()
     near = [n for _, n in rows if n != value
