@@ -167,23 +167,25 @@ def search_times(n: int) -> dict:
     return out
 
 
-def single_save(n: int, repeat: int, con) -> dict:
-    """One ULabel(...).save() against a raw autocommit INSERT of such a row."""
+def single_save(n: int, repeat: int, con, offset: int = 0) -> dict:
+    """One ULabel(...).save() against a raw autocommit INSERT of such a row (``offset``:
+    a second round on the same instance saves other names)."""
     import lakecat as lc
 
     def save(j: int) -> None:
-        lc.ULabel(name=f"single save {n} {j}").save()
+        lc.ULabel(name=f"single save {n} {offset + j}").save()
 
     lc.settings.verbosity = "error"
 
     def raw(j: int) -> None:
+        k = offset + j
         con.execute(
             "INSERT INTO ulabel (id, uid, name, created_at, updated_at, created_by_id) "
-            f"VALUES ({10 * n + 1000 + j}, 'r{j:011d}', 'raw insert {j}', now(), now(), 1)"
+            f"VALUES ({10 * n + 1000 + k}, 'r{k:011d}', 'raw insert {k}', now(), now(), 1)"
         )
 
     def plain(j: int) -> None:
-        lc.ULabel(name=f"plain save {n} {j}").save()
+        lc.ULabel(name=f"plain save {n} {offset + j}").save()
 
     def unwarned(j: int) -> None:  # the near-duplicate warning off: exact lookup only
         lc.settings.search_names = False
@@ -224,6 +226,8 @@ def duckdb_round(n: int, repeat: int, work: Path) -> tuple[list[dict], dict]:
     lc.disconnect()  # searched later, as a user would: the build's memory is given back
     lc.connect(str(work / f"q{n}"))
     save["index"] = {"build": built, "keys": keys, "search": search_times(n)}
+    with lc.instance.current().backend.session() as con:  # the near check reads the index
+        save["index"]["save"] = single_save(n, max(20, repeat), con, offset=100_000)
     lc.disconnect()
     return rows, save
 
@@ -325,14 +329,16 @@ def main() -> None:
             f"then search: {kinds}) | {s['index']['build']:.1f} s | | | |"
         )
     for s in saves:
-        for label, t in (
-            ("", s["lakecat"]),
-            (" with `settings.search_names = False`", s["unwarned"]),
+        indexed = s["index"]["save"]
+        for label, t, raw in (
+            ("", s["lakecat"], s["raw"]),
+            (" with `settings.search_names = False`", s["unwarned"], s["raw"]),
+            (" once `ULabel.build_search_index()` ran", indexed["lakecat"], indexed["raw"]),
         ):
-            ratio = t / s["raw"]
+            ratio = t / raw
             lines.append(
                 f"| one `ULabel(...).save()`{label}, {s['n']:,} labels | {ms(t)} | "
-                f"{ms(s['raw'])} (autocommit INSERT) | {ratio:.2f}× | ≤ 3×: "
+                f"{ms(raw)} (autocommit INSERT) | {ratio:.2f}× | ≤ 3×: "
                 f"{'met' if ratio <= 3 else 'not met'} |"
             )
     if args.pg:

@@ -344,7 +344,10 @@ def test_the_near_duplicate_check_finds_through_the_index_what_the_scan_finds(
 
 
 def test_a_save_checks_for_near_duplicates_through_the_index(duck_instance, monkeypatch, caplog):
+    """Registries that have had 100,000 rows (by their next id) check through the index;
+    smaller ones scan, which is faster there."""
     from catalog_sql import search_index
+    from lakecat.core import writes
 
     existing = lc.ULabel(name="T cell").save()
     lc.save([lc.ULabel(name=f"B cell {i}") for i in range(50)])
@@ -353,6 +356,9 @@ def test_a_save_checks_for_near_duplicates_through_the_index(duck_instance, monk
     asked = []
     real = search_index.near
     monkeypatch.setattr(search_index, "near", lambda *a: asked.append(a[3]) or real(*a))
+    lc.ULabel(name="T cel1").save()
+    assert asked == []  # 53 rows: the scan
+    monkeypatch.setattr(writes, "NEAR_INDEX_FROM", 0)
     with caplog.at_level("WARNING", logger="lakecat"):
         lc.ULabel(name="T cel").save()
         lc.ULabel(name="t cells later").save()

@@ -324,12 +324,20 @@ class Backend(ABC):
         a Postgres sequence with ``CACHE 32`` would (ids of several processes interleave)."""
         if not (pooled and n == 1):
             return self._reserve(table, n)
+        return [self._pool(table).pop()]
+
+    def next_pooled_id(self, table: str) -> int:
+        """The id the next ``reserve_ids(table, 1, pooled=True)`` gives (reserving a pool
+        if there is none): how many rows the table has had, for free."""
+        return self._pool(table)[-1]
+
+    def _pool(self, table: str) -> list[int]:
         if self._pool_pid != os.getpid():  # a forked child: the parent owns those ids
             self._pools, self._pool_pid = {}, os.getpid()
         pool = self._pools.setdefault(table, [])
         if not pool:
             pool.extend(reversed(self._reserve(table, POOL)))
-        return [pool.pop()]
+        return pool
 
     @abstractmethod
     def _reserve(self, table: str, n: int) -> list[int]:
