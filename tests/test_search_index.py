@@ -307,15 +307,18 @@ def _near_scan(value: str) -> set[tuple]:
 )
 @given(first=st.lists(SPACED, min_size=1, max_size=30), ops=OPS, data=st.data())
 def test_the_near_duplicate_check_finds_through_the_index_what_the_scan_finds(
-    duck_instance, first, ops, data
+    duck_instance, monkeypatch, first, ops, data
 ):
     """The invariant for a save's near-duplicate check: through the index (its
     candidates, and the registry for rows written since) the same rows as the scan, for
     any saves, renames, deletes and builds; the index answers whenever the scan finds
     fewer rows than it returns at most."""
     from catalog_sql.search import NEAR_LIMIT
+    from lakecat.core import search
     from lakecat.core.search import near_through_index
     from lakecat.instance import current
+
+    monkeypatch.setattr(search, "NEAR_INDEX_FROM", 0)  # small registries too
 
     lc.settings.search_names = False
     try:
@@ -347,7 +350,7 @@ def test_a_save_checks_for_near_duplicates_through_the_index(duck_instance, monk
     """Registries that have had 100,000 rows (by their next id) check through the index;
     smaller ones scan, which is faster there."""
     from catalog_sql import search_index
-    from lakecat.core import writes
+    from lakecat.core import search
 
     existing = lc.ULabel(name="T cell").save()
     lc.save([lc.ULabel(name=f"B cell {i}") for i in range(50)])
@@ -358,7 +361,7 @@ def test_a_save_checks_for_near_duplicates_through_the_index(duck_instance, monk
     monkeypatch.setattr(search_index, "near", lambda *a: asked.append(a[3]) or real(*a))
     lc.ULabel(name="T cel1").save()
     assert asked == []  # 53 rows: the scan
-    monkeypatch.setattr(writes, "NEAR_INDEX_FROM", 0)
+    monkeypatch.setattr(search, "NEAR_INDEX_FROM", 0)
     with caplog.at_level("WARNING", logger="lakecat"):
         lc.ULabel(name="T cel").save()
         lc.ULabel(name="t cells later").save()

@@ -122,9 +122,17 @@ def _ranked(instance: Any, table: Any, query: str, fields: list[str], limit: int
         fetch, table, target, query, fields, limit, state))  # fmt: skip
 
 
+#: a registry that has had fewer rows (by its next id) checks a save for near duplicates
+#: with a scan: ~1-7 ms up to 1e5 rows, less than the search index's four statements
+NEAR_INDEX_FROM = 100_000
+
+
 def near_through_index(instance: Any, table: Any, value: str, field: str) -> list | None:
     """The near-duplicate check of a save (``compile_near``'s rows) through the search
-    index of ``table`` when it has one with ``field``; None: scan the registry."""
+    index of ``table`` when it is large and has one with ``field``; None: scan the
+    registry. The size comes free from the next id this process would give a new row."""
+    if not _embedded(instance) or instance.backend.next_pooled_id(table.name) < NEAR_INDEX_FROM:
+        return None
     state = _usable_state(instance, table)
     if state is None or field not in state.fields:
         return None

@@ -33,9 +33,6 @@ logger = logging.getLogger("lakecat")
 T = TypeVar("T")
 CHUNK = 1000
 _DIGITS = re.compile(r"[0-9]+")
-#: a registry that has had fewer rows (by its next id) checks a save for near duplicates
-#: with a scan: ~1-7 ms up to 1e5 rows, less than the search index's four statements
-NEAR_INDEX_FROM = 100_000
 RETRY_SECONDS = 120.0
 ARROW_TYPES = {
     "str": "string",
@@ -276,9 +273,9 @@ def _near_names(record: Record) -> tuple[int | None, list[str]]:
     instance = current()
     table = instance.compiler.table(record._meta.table)
     search = settings.search_names and len(value.strip()) >= 4  # else only the exact one
-    large = (search and not record._versioned  # then its search index, if it has one
-             and instance.backend.next_pooled_id(table.name) >= NEAR_INDEX_FROM)  # fmt: skip
-    found = near_through_index(instance, table, value, name_field) if large else None
+    found = None
+    if search and not record._versioned:  # version families take their ids in turn
+        found = near_through_index(instance, table, value, name_field)
     if found is None:
         compiled = compile_near(table, instance.backend.target, value, name_field, near=search)
         found = instance.backend.fetch(compiled)[1]
