@@ -211,6 +211,31 @@ def test_postgres_search_ranks_as_duckdb_does(corpus, data):
     assert got == want
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="DuckDB's levenshtein counts bytes ('é' for 'x': 2 edits), Postgres's "
+    "fuzzystrmatch counts characters (1): a typo next to a non-ASCII letter scores "
+    "differently on the two back ends (and the near-duplicate check's k differs)",
+)
+def test_a_non_ascii_typo_scores_the_same_on_both_back_ends(instance):
+    import duckdb
+
+    lc.save([lc.ULabel(name=n) for n in ["crème brûlée", "creme brulee", "crèpe"]])
+    duck = duckdb.connect()
+    frame = lc.ULabel.filter().df()  # noqa: F841 - read by the statement below
+    duck.execute("CREATE TABLE ulabel AS SELECT * FROM frame")
+    table = instance.compiler.table("ulabel")
+    for query in ("crxme brûlée", "crème brxlée"):
+        compiled = compile_search(table, Target("duckdb"), query, ["name"], limit=5)
+        cursor = duck.execute(compiled.sql, compiled.params)
+        at = [d[0] for d in cursor.description].index
+        want = [
+            (r[at("name")], r[at("_tier")], round(r[at("_score")], 9)) for r in cursor.fetchall()
+        ]
+        found = lc.ULabel.search(query, limit=5)
+        assert [(r.name, t, round(sc, 9)) for r, (t, sc) in zip(found, found.ranks)] == want
+
+
 def test_bio_registries_are_index_backed_too(instance):
     instance.add_module("bio")
     import lakecat.bio as bt
