@@ -392,7 +392,7 @@ def _one_edit_words(key: exp.Expression) -> list[exp.Expression]:
     are characters. Half A (9 bytes behind the marker): ``k8`` and ``b8``'s first byte;
     half B at offset 7, 8 or 9 of the value: one of the three. A key whose words are NULL
     takes the string tests. At 1e7 labels a long query's one-edit candidates cost ~90 ms
-    with the string tests, ~30 ms this way (decisions §20).
+    with the string tests, ~38 ms this way (decisions §22).
     """
     b8, b9, b10 = (exp.column(f"b{i}") for i in (8, 9, 10))
     half_a = exp.and_(exp.EQ(this=exp.column("k8"), expression=_ph("a8")),
@@ -517,8 +517,8 @@ def compile_typo_keys(
     if one_edit:  # the halves of _one_edit_test, A behind the key's marker
         half = FUZZY_PREFIX // 2
         params.update({"half_a": "\x01" + qf[:half], "half_b": qf[half:]})
-    if words:
-        params.update(_half_words("\x01" + qf[:half], qf[half:]))
+        if words:
+            params.update(_half_words("\x01" + qf[:half], qf[half:]))
     return Compiled(sqlcache.get(key, render), params, "duckdb")
 
 
@@ -614,6 +614,22 @@ def compile_near(
         key = ("exact", table.name, target, field)
         render = lambda: _exact_statement(table, target, field)  # noqa: E731
         return Compiled(sqlcache.get(key, render), {"v": value}, target.dialect)
+    params = near_params(value, target)
+    prefilter = "head_like" in params
+    key = ("near", table.name, target, field, prefilter)
+    render = lambda: _near_statement(table, target, field, prefilter)  # noqa: E731
+    return Compiled(sqlcache.get(key, render), params, target.dialect)
+
+
+def near_params(value: str, target: Target) -> dict:
+    """The values :func:`compile_near`'s test compares with: the lowered query ``q``, its
+    ``head`` (first two letters), length ``n``, edit budget ``k``, the value itself ``v``,
+    and on DuckDB ``head_like``, the prefilter's pattern.
+
+    Examples:
+        >>> near_params("Cell  line", Target("postgres"))
+        {'q': 'cell line', 'head': 'ce', 'n': 9, 'k': 1, 'v': 'Cell  line'}
+    """
     q = " ".join(value.split()).lower()[:MAX_QUERY]
     k = 1 if len(q) <= 10 else 2
     params = {"q": q, "head": q[:2], "n": len(q), "k": k, "v": value}
@@ -621,12 +637,9 @@ def compile_near(
     # necessary condition goes first (the trimmed value starts with the head, so the raw
     # value does, case aside, or starts with a space); a head with LIKE wildcards skips it
     # (escaping them makes ILIKE slow). Postgres answers the plain form from its indexes.
-    prefilter = target.dialect == "duckdb" and not any(c in q[:2] for c in "%_\\")
-    if prefilter:
+    if target.dialect == "duckdb" and not any(c in q[:2] for c in "%_\\"):
         params["head_like"] = f"{q[:2]}%"
-    key = ("near", table.name, target, field, prefilter)
-    render = lambda: _near_statement(table, target, field, prefilter)  # noqa: E731
-    return Compiled(sqlcache.get(key, render), params, target.dialect)
+    return params
 
 
 def _exact_statement(table: TableModel, target: Target, field: str) -> str:
@@ -691,14 +704,14 @@ def compile_near_among(
         >>> '"ulabel"."id" IN (3, 5) AND' in c.sql, c.params["q"]
         (True, 't cel')
     """
-    near = compile_near(table, target, value, field)
-    prefilter = "head_like" in near.params
+    _check_fields(table, [field])
+    params = near_params(value, target)
+    prefilter = "head_like" in params
     key = ("near-among", table.name, target, field, prefilter)
     template = sqlcache.get(key, lambda: _near_among_statement(table, target, field, prefilter))
     listed = ", ".join(str(int(i)) for i in ids)  # ints: nothing to escape
     among = f"{_quoted('id', table.name).sql(target.dialect)} IN ({listed})" if ids else "FALSE"
-    return Compiled(template.replace("__IDS__", among), {**near.params, "s": since},
-                    target.dialect)  # fmt: skip
+    return Compiled(template.replace("__IDS__", among), {**params, "s": since}, target.dialect)
 
 
 def _near_among_statement(table: TableModel, target: Target, field: str, prefilter: bool) -> str:

@@ -49,10 +49,10 @@ from .search import (
     NEAR_LIMIT,
     ONE_EDIT_SCORE,
     Fetch,
-    compile_near,
     compile_near_among,
     compile_search,
     compile_typo_keys,
+    near_params,
     normalized,
 )
 
@@ -396,7 +396,7 @@ def near(fetch: Fetch, table: TableModel, target: Target, value: str, field: str
     """
     if state.layout < 2 or field not in state.fields:
         return None
-    params = compile_near(table, target, value, field).params
+    params = near_params(value, target)
     changed = {row[0] for row in fetch(_changed_ids(table.name, state))[1]}
     cap = NEAR_LIMIT + len(changed)
     found = fetch(_near_keys(table.name, params, cap + 1))[1]
