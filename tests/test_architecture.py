@@ -97,12 +97,18 @@ def test_import_lakecat_pulls_no_heavy_library():
     assert out.stdout.strip() == ""
 
 
-def test_a_tracked_script_with_cached_sql_imports_neither_sqlglot_nor_pandas(tmp_path):
+def test_a_tracked_script_with_cached_sql_imports_neither_sqlglot_nor_pandas(
+    make_instance, tmp_path
+):
     """A short-lived process reads its SQL from the rendered-SQL cache: once the cache is
-    warm, it must not pay for importing sqlglot (~85 ms) or pandas."""
+    warm, it must not pay for importing sqlglot (~85 ms) or pandas, on either back end
+    (the Postgres advisory-lock key once rendered its literal with sqlglot)."""
     env = {**__import__("os").environ, "LAKECAT_HOME": str(tmp_path / "home")}
     env.pop("LAKECAT_NO_SQL_CACHE", None)
-    init = f"import lakecat as lc; lc.init(storage={str(tmp_path / 's')!r})"
+    where = f"storage={str(tmp_path / 's')!r}"
+    if make_instance.db:
+        where += f", db={make_instance.db!r}, name={make_instance.new_name('noop')!r}"
+    init = f"import lakecat as lc; lc.init({where})"
     subprocess.run([sys.executable, "-c", init], check=True, env=env, timeout=120)
     script = tmp_path / "noop.py"
     script.write_text(

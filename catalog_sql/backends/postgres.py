@@ -231,7 +231,7 @@ class PostgresBackend(Backend):
         return ["duckdb", "-cmd", setup]
 
     def _lock_key(self, table: str) -> str:
-        return exp.Literal.string(f"lakecat:{self.schema}.{table}").sql("postgres")
+        return render_literal(f"lakecat:{self.schema}.{table}", "postgres")
 
     def _reserve(self, table: str, n: int) -> list[int]:
         sql = f"SELECT nextval('{self.schema}.{table}_id_seq') AS id FROM generate_series(1, {n})"
