@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 
 from bench_core import label_name, write_section
 from bench_serve import settle_postgres
+from results import target
 
 ROOT = Path(__file__).resolve().parents[1]
 TITLE = "Collaborator roles (`benchmarks/bench_roles.py`)"
@@ -134,10 +135,10 @@ def lines_for(found: dict, rows: int) -> list[str]:
         reader, owner = statistics.median(by["reader"]), statistics.median(by["owner"])
         ratio = reader / owner
         per_round = [a / b for a, b in zip(by["reader"], by["owner"])]
-        verdict = "" if ratio <= TARGET else " (not met)"
+        mark = target(ratio, TARGET, f"≤ {TARGET}x")
         out.append(f"| {name}, {rows:,} rows, read role | {reader * 1e3:.2f} ms | owner "
                    f"{owner * 1e3:.2f} ms | {ratio:.2f}x (rounds {min(per_round):.2f}–"
-                   f"{max(per_round):.2f}) | <= {TARGET}x{verdict} |")  # fmt: skip
+                   f"{max(per_round):.2f}) | {mark} |")  # fmt: skip
     return out
 
 

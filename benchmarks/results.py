@@ -24,6 +24,20 @@ def machine_line() -> str:
             f"{platform.python_version()}; date {date.today().isoformat()}.")  # fmt: skip
 
 
+def target(value: float, bound: float, spelled: str, *, at_least: bool = False) -> str:
+    """A table's target cell: the target as spelled, and whether ``value`` meets ``bound``
+    (at most it, or with ``at_least`` at least it), in the units both are given in.
+
+    Examples:
+        >>> target(12.1, 10, "≤ 10 ms")
+        '≤ 10 ms: not met'
+        >>> target(1249, 1000, "≥ 1,000 files/s", at_least=True)
+        '≥ 1,000 files/s: met'
+    """
+    met = value >= bound if at_least else value <= bound
+    return f"{spelled}: {'met' if met else 'not met'}"
+
+
 def replace_section(title: str, block: str) -> None:
     """Put ``block`` (text starting with ``## title``) in place of that section, or add it
     before the Notes (or at the end)."""

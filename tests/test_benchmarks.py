@@ -4,6 +4,7 @@ workload runs and writes its section. Its numbers are not checked here (benchmar
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -31,6 +32,19 @@ def _bench_schemas(url: str) -> set[str]:
     return {n for n in names if n.startswith(BENCH_SCHEMAS)}
 
 
+def unmarked(text: str) -> list[str]:
+    """Table rows whose target cell states a bound (≤ / ≥) without saying whether the
+    run met it (issue #13: every target is marked met or not met).
+
+    Examples:
+        >>> unmarked("| a | 1 ms | | | ≤ 2 ms: met |\n| b | 3 ms | | | ≤ 2 ms |")
+        ['| b | 3 ms | | | ≤ 2 ms |']
+    """
+    rows = [line for line in text.splitlines() if line.startswith("|") and line.endswith("|")]
+    bounded = [r for r in rows if any(c in r.split("|")[-2] for c in "≤≥")]
+    return [r for r in bounded if not re.search(r": (not )?met\b", r.split("|")[-2])]
+
+
 def test_the_quick_benchmark_run_writes_every_section(tmp_path):
     measured = (ROOT / "benchmarks" / "RESULTS.md").read_text()
     results = tmp_path / "RESULTS.md"
@@ -44,6 +58,8 @@ def test_the_quick_benchmark_run_writes_every_section(tmp_path):
     text = results.read_text()
     assert [s for s in SECTIONS if s not in text] == []
     assert text.count("Machine: ") >= len(SECTIONS)
+    assert unmarked(text) == []  # every stated target says met or not met
+    assert re.search(r"Targets: CL ≤ 0.5 s cached: (not )?met", text)
     if pg:
         assert "| postgres | 2 x 40 | labels |" in text and "| postgres: registry page" in text
         assert "## Mesh on Postgres" in text and "## Collaborator roles" in text
