@@ -37,7 +37,7 @@ def unmarked(text: str) -> list[str]:
     run met it (issue #13: every target is marked met or not met).
 
     Examples:
-        >>> unmarked("| a | 1 ms | | | ≤ 2 ms: met |\n| b | 3 ms | | | ≤ 2 ms |")
+        >>> unmarked(chr(10).join(["| a | 1 ms | | | ≤ 2 ms: met |", "| b | 3 ms | | | ≤ 2 ms |"]))
         ['| b | 3 ms | | | ≤ 2 ms |']
     """
     rows = [line for line in text.splitlines() if line.startswith("|") and line.endswith("|")]
