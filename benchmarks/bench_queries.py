@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from bench_core import WORDS, label_name, search_queries
-from results import machine_line, replace_section
+from results import machine_line, replace_section, target
 
 TITLE = "Query shapes (`benchmarks/bench_queries.py`)"
 
@@ -294,12 +294,10 @@ def main() -> None:
             if r["call"] == "list":
                 embedded[(r["shape"], n)] = r["lakecat"]
             ratio = r["lakecat"] / r["raw"]
-            mark = "met" if ratio <= 1.5 else "not met"
             lines.append(
                 f"| {r['shape']}, {n:,} labels ({r['rows']:,} rows) `.{r['call']}()` | "
                 f"{ms(r['lakecat'])} | {ms(r['raw'])} (same SQL, {raw_call[r['call']]}) | "
-                f"{ratio:.2f}× | "
-                f"≤ 1.5×: {mark} |"
+                f"{ratio:.2f}× | {target(ratio, 1.5, '≤ 1.5×')} |"
             )
     searched = {}
     for s in saves:
@@ -308,8 +306,7 @@ def main() -> None:
         limit = 0.010 if s["n"] <= 100_000 else 0.100
         lines.append(
             f"| search top-20, {s['n']:,} labels (slowest kind: {worst[0]}) | "
-            f"{ms(worst[1][0])} | | | ≤ {limit * 1e3:g} ms: "
-            f"{'met' if worst[1][0] <= limit else 'not met'} |"
+            f"{ms(worst[1][0])} | | | {target(worst[1][0], limit, f'≤ {limit * 1e3:g} ms')} |"
         )
     for s in saves:
         indexed, scan = s["index"]["search"], s["search"]
@@ -320,8 +317,8 @@ def main() -> None:
             f"| search top-20 with `ULabel.build_search_index()`, {s['n']:,} labels (slowest "
             f"kind: {worst[0]}) | {ms(worst[1][0])} | scan {ms(scan[worst[0]][0])}; the same "
             f"20 hits in the same order for every kind: {'yes' if same else 'NO'} | "
-            f"{worst[1][0] / scan[worst[0]][0]:.2f}× | ≤ {limit * 1e3:g} ms: "
-            f"{'met' if worst[1][0] <= limit else 'not met'} |"
+            f"{worst[1][0] / scan[worst[0]][0]:.2f}× | "
+            f"{target(worst[1][0], limit, f'≤ {limit * 1e3:g} ms')} |"
         )
         kinds = ", ".join(f"{k} {ms(v[0])}" for k, v in indexed.items())
         lines.append(
@@ -338,8 +335,7 @@ def main() -> None:
             ratio = t / raw
             lines.append(
                 f"| one `ULabel(...).save()`{label}, {s['n']:,} labels | {ms(t)} | "
-                f"{ms(raw)} (autocommit INSERT) | {ratio:.2f}× | ≤ 3×: "
-                f"{'met' if ratio <= 3 else 'not met'} |"
+                f"{ms(raw)} (autocommit INSERT) | {ratio:.2f}× | {target(ratio, 3, '≤ 3×')} |"
             )
     if args.pg:
         for n in [int(s) for s in args.pg_sizes.split(",")]:
@@ -348,15 +344,14 @@ def main() -> None:
             for r in rows:
                 ref = embedded.get((r["shape"], n))
                 ratio = f"{r['lakecat'] / ref:.2f}×" if ref else ""
-                mark = (
-                    ("met" if r["lakecat"] <= 2 * ref else "not met")
-                    if ref
-                    else "(no embedded run)"
-                )
+                bound = "≤ 2× embedded"
+                mark = f"{bound}: (no embedded run)"
+                if ref:
+                    mark = target(r["lakecat"], 2 * ref, bound)
                 lines.append(
                     f"| Postgres: {r['shape']}, {n:,} labels ({r['rows']:,} rows) | "
                     f"{ms(r['lakecat'])} | embedded {ms(ref) if ref else '–'}; the same SQL "
-                    f"through postgres_query {ms(r['raw'])} | {ratio} | ≤ 2× embedded: {mark} |"
+                    f"through postgres_query {ms(r['raw'])} | {ratio} | {mark} |"
                 )
             mine, ref = save["search"], searched.get(n)
             kind = max(mine, key=lambda k: mine[k][0])
@@ -365,12 +360,12 @@ def main() -> None:
             lines.append(
                 f"| Postgres: search top-20, {n:,} labels (slowest kind: {kind}) | "
                 f"{ms(mine[kind][0])} | embedded {embedded_ms}; the same 20 hits in the same "
-                f"order for every kind: {'yes' if same else 'NO'} | | ≤ 100 ms: "
-                f"{'met' if mine[kind][0] <= 0.1 else 'not met'} |"
+                f"order for every kind: {'yes' if same else 'NO'} | | "
+                f"{target(mine[kind][0], 0.1, '≤ 100 ms')} |"
             )
             lines.append(
                 f"| Postgres: one `ULabel(...).save()`, {n:,} labels | {ms(save['lakecat'])} | | | "
-                f"≤ 10 ms: {'met' if save['lakecat'] <= 0.010 else 'not met'} |"
+                f"{target(save['lakecat'], 0.010, '≤ 10 ms')} |"
             )
     table = "| workload | lakecat | baseline | ratio | target |\n|---|---|---|---|---|\n"
     replace_section(TITLE, f"## {TITLE}\n\n{machine_line()}\n\n{table}" + "\n".join(lines))
