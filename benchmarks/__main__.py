@@ -50,7 +50,7 @@ WORKLOADS = {
     "core": Workload("bench_core.py", ("--big-rows", "10000000", "--bulk-rows", "1000000"),
                      ("--rows", "3000"),
                      what="bulk save, filters, search, import (1e5 and 1e7 rows)"),
-    "files": Workload("bench_files.py", ("--small", "10000", "--big-mb", "1024"),
+    "files": Workload("bench_files.py", ("--small", "10000", "--big-mb", "200,1024"),
                       ("--small", "100", "--big-mb", "4", "--rows", "20000"),
                       what="ingest of small files, one big file, DataFrame save/load"),
     "datasets": Workload("bench_datasets.py", ("--big-rows", "10000000"), ("--rows", "20000"),

@@ -98,6 +98,8 @@ def test_index_and_scan_rank_the_same(duck_instance, monkeypatch, first, ops, da
 
     # a long query's typos: the integer tests (large registries) or the string tests
     monkeypatch.setattr(search_index, "WORDS_FROM", data.draw(st.sampled_from([0, 10**9])))
+    # tiers 2 and 3 read in one statement, or one by one
+    monkeypatch.setattr(search_index, "BOTH_RANGES_FROM", data.draw(st.sampled_from([1, 10**9])))
     lc.settings.search_names = False  # the near check is not under test here
     try:
         ids = [lc.ULabel(name=f"{name} {next(UNIQUE)}").save().id for name in first]
