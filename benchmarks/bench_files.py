@@ -82,11 +82,21 @@ def bench_big_file(work: Path, mb: int) -> dict:
 
     mb_s = size / 1e6
     os.sync()
+    hashed = best(hash_only)
+    times: dict = {hash_and_copy: [], copy_only: []}
+    for r in range(3):  # alternating: both meet the same dirty pages of the copies before
+        for fn in (hash_and_copy, copy_only) if r % 2 == 0 else (copy_only, hash_and_copy):
+            times[fn].append(best(fn, repeat=1))
+    for copy in work.glob("copy-*.bin"):  # the next size starts with a clean disk cache
+        copy.unlink()
+    shutil.rmtree(work / "big-store", ignore_errors=True)
+    path.unlink()
+    os.sync()
     return {
         "mb": mb,
-        "hash": mb_s / best(hash_only),
-        "lakecat": mb_s / best(hash_and_copy),
-        "cp": mb_s / best(copy_only),
+        "hash": mb_s / hashed,
+        "lakecat": mb_s / min(times[hash_and_copy]),
+        "cp": mb_s / min(times[copy_only]),
     }
 
 
@@ -131,11 +141,13 @@ def big_file_row(big: dict) -> str:
     alone: the target (#3: ≥ 0.9× of the hash, on a 200 MB file the page cache holds) is
     0.9× of the slower of the two, which for a file larger than the cache is the disk."""
     limit = min(big["hash"], big["cp"])
-    return (f"| {big['mb']} MB file: BLAKE3 + copy in one pass | {big['lakecat']:,.0f} MB/s | "
-            f"hash alone {big['hash']:,.0f} MB/s; cp {big['cp']:,.0f} MB/s | "
-            f"{big['lakecat'] / big['hash']:.2f}× of hash, "
-            f"{big['lakecat'] / limit:.2f}× of the slower of the two | "
-            f"{target(big['lakecat'] / limit, 0.9, '≥ 0.9× of the slower', at_least=True)} |")
+    return (
+        f"| {big['mb']} MB file: BLAKE3 + copy in one pass | {big['lakecat']:,.0f} MB/s | "
+        f"hash alone {big['hash']:,.0f} MB/s; cp {big['cp']:,.0f} MB/s | "
+        f"{big['lakecat'] / big['hash']:.2f}× of hash, "
+        f"{big['lakecat'] / limit:.2f}× of the slower of the two | "
+        f"{target(big['lakecat'] / limit, 0.9, '≥ 0.9× of the slower', at_least=True)} |"
+    )
 
 
 def main() -> None:
@@ -149,8 +161,9 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="lakecat-bench-"))
     try:
         ing = bench_ingest(work, args.small)
-        bigs = [bench_big_file(work, int(mb)) for mb in args.big_mb.split(",")]
+        # the DataFrame first: the big files' gigabytes of copies fill the disk cache
         dfb = bench_dataframe(work, args.rows)
+        bigs = [bench_big_file(work, int(mb)) for mb in args.big_mb.split(",")]
     finally:
         shutil.rmtree(work, ignore_errors=True)
     lines = [

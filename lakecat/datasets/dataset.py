@@ -335,8 +335,9 @@ class DatasetMixin:
         """Read the latest version, write the table and register it in one turn."""
         from ..core.versions import claim_latest
         from ..instance import current
+        from . import tables
 
-        with _turn(type(self)):
+        with _turn(type(self)), tables.one_head():
             latest = self._latest_record()
             claim_latest(latest, current())
             latest._discard_unregistered()

@@ -4,6 +4,9 @@ place with DuckDB (offline extensions from the pinned wheels)."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from catalog_sql.errors import ValidationError
@@ -27,16 +30,59 @@ def _fs(url: str, options: dict):
     return fsspec.filesystem(protocol, **(options if protocol != "file" else {}))
 
 
+# -- one Delta log read per write turn -------------------------------------------------------
+#: url → the DeltaTable at its head, while a write turn shares one (see :func:`one_head`)
+_HEADS: ContextVar[dict[str, Any] | None] = ContextVar("lakecat_delta_heads", default=None)
+
+
+@contextmanager
+def one_head() -> Iterator[None]:
+    """Within the block, a Delta table's head is read from its log once: checking for
+    unregistered versions, reading the schema of the registered one and writing the next
+    all use that handle, which the write brings up to date (each log read costs ~2.5 ms;
+    an append read it four times). Use it inside the dataset's write turn only, where no
+    other lakecat writer can move the head."""
+    token = _HEADS.set({})
+    try:
+        yield
+    finally:
+        _HEADS.reset(token)
+
+
+def _delta_head(url: str, options: dict):
+    """The DeltaTable at ``url``'s head: the block's shared handle inside :func:`one_head`."""
+    from deltalake import DeltaTable
+
+    heads = _HEADS.get()
+    if heads is not None and url in heads:
+        return heads[url]
+    table = DeltaTable(url, storage_options=delta_options(url, options))
+    if heads is not None:
+        heads[url] = table
+    return table
+
+
+def _forget_head(url: str) -> None:
+    heads = _HEADS.get()
+    if heads is not None:
+        heads.pop(url, None)
+
+
 # -- writing -----------------------------------------------------------------------------
 def write(url: str, table, fmt: str, *, version: int, mode: str, options: dict,
           schema_mode: str | None = None) -> int:  # fmt: skip
     """Write ``table`` as the next version; returns the version written."""
     if fmt == "delta":
-        from deltalake import DeltaTable, write_deltalake
+        from deltalake import write_deltalake
 
         storage = delta_options(url, options)
+        heads = _HEADS.get()
+        if version > 0 and heads is not None:  # the shared handle, updated by the write
+            head = _delta_head(url, options)
+            write_deltalake(head, table, mode=mode, schema_mode=schema_mode)
+            return head.version()
         write_deltalake(url, table, mode=mode, schema_mode=schema_mode, storage_options=storage)
-        return DeltaTable(url, storage_options=storage).version()
+        return _delta_head(url, options).version()
     return _write_parquet_snapshot(url, table, version, mode, schema_mode, options)
 
 
@@ -79,15 +125,14 @@ def undo_write(url: str, fmt: str, written: int, previous: int, options: dict) -
         return
     from deltalake import DeltaTable
 
+    _forget_head(url)
     DeltaTable(url, storage_options=delta_options(url, options)).restore(previous)
 
 
 def head_version(url: str, fmt: str, options: dict) -> int | None:
     """The newest version written to the table (registered or not), or None."""
     if fmt == "delta":
-        from deltalake import DeltaTable
-
-        return DeltaTable(url, storage_options=delta_options(url, options)).version()
+        return _delta_head(url, options).version()
     fs = _fs(url, options)
     if not fs.exists(url):
         return None
@@ -113,9 +158,7 @@ def unregistered_versions(url: str, fmt: str, registered: int, options: dict) ->
 
 def _restored_to(url: str, options: dict) -> int | None:
     """The version the newest Delta commit restored, if it is a RESTORE."""
-    from deltalake import DeltaTable
-
-    (last,) = DeltaTable(url, storage_options=delta_options(url, options)).history(1)
+    (last,) = _delta_head(url, options).history(1)
     if last.get("operation") != "RESTORE":
         return None
     version = str((last.get("operationParameters") or {}).get("version", ""))
@@ -212,6 +255,10 @@ def schema(url: str, fmt: str, version: int, options: dict):
         import pyarrow as pa
         from deltalake import DeltaTable
 
+        heads = _HEADS.get()
+        head = heads.get(url) if heads is not None else None
+        if head is not None and head.version() == version:  # read in this write turn
+            return pa.schema(head.schema().to_arrow())
         table = DeltaTable(url, version=version, storage_options=delta_options(url, options))
         return pa.schema(table.schema().to_arrow())
     return read(location(url, fmt, version), fmt, version, options).schema
