@@ -9,6 +9,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 import lakecat as lc
 
@@ -245,3 +247,41 @@ def test_the_demo_curates_without_the_bio_extra(tmp_path, monkeypatch):
     text = "\n".join(lines)
     assert "terms by hand here" in text
     assert "True  # cell types now: ['B cell', 'T cell']" in text
+
+
+# -- the match keys: trim only where it may change the value, the same keys as before ----
+#: spaces DuckDB's trim removes (U+00A0, U+2003, U+3000) and ones it keeps (U+2028, tab, newline)
+_SPACES = ["\u00a0", "\u2003", "\u3000", "\u2028", "\t", "\n"]
+_TEXT = st.one_of(
+    st.text(st.sampled_from(list("aZ |")), max_size=6),  # ASCII: trim skipped but at a space
+    st.text(
+        st.sampled_from([*"aZ |éß", "\u0130", "\u03a3", "\U0001f600", *_SPACES])
+        | st.characters(exclude_categories=("Cs",)),
+        max_size=12,
+    ),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(_TEXT, max_size=8))
+@example(values=["a ", " a", "A\u00a0", "\u2003B", "a\tb "])
+def test_the_loose_and_synonym_keys_are_lower_of_trim(values):
+    """The keys inspect/standardize compare (catalog_sql.matching) equal DuckDB's own
+    ``lower(trim(x))`` on any text, a synonym list split after lowering included."""
+    import duckdb
+    from sqlglot import exp
+
+    from catalog_sql.matching import _norm, _trimmed
+
+    values = [v.replace("\x00", "") for v in values]
+    con = duckdb.connect()
+    con.execute("CREATE TABLE v AS SELECT unnest($v::VARCHAR[]) AS x", {"v": values})
+    norm = _norm(exp.column("x")).sql("duckdb")
+    differ = f"SELECT x FROM v WHERE {norm} IS DISTINCT FROM lower(trim(x))"
+    assert con.execute(differ).fetchall() == []
+    pieces = "(SELECT unnest(string_split({s}, '|')) AS p)"
+    piece = _trimmed(exp.column("p")).sql("duckdb")
+    joined = {"s": "|".join(values)}
+    ours = f"SELECT list_sort(list({piece})) FROM {pieces.format(s='lower($s)')}"
+    plain = f"SELECT list_sort(list(lower(trim(p)))) FROM {pieces.format(s='$s')}"
+    assert con.execute(ours, joined).fetchone() == con.execute(plain, joined).fetchone()
