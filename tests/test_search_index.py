@@ -73,6 +73,30 @@ def _queries(names: list[str], draw) -> list[str]:
 UNIQUE = itertools.count()  # hypothesis examples share one instance: names stay unique
 
 
+@pytest.fixture(autouse=True)
+def _index_for_small_registries(monkeypatch):
+    """These registries are small: search would leave an index under SEARCH_INDEX_FROM
+    rows to the scan, and the index would go untested."""
+    from lakecat.core import search
+
+    monkeypatch.setattr(search, "SEARCH_INDEX_FROM", 0)
+
+
+def test_a_small_registry_is_searched_by_the_scan_even_with_an_index(duck_instance, monkeypatch):
+    from lakecat.core import search
+
+    for name in ("alpha beta", "alphabet", "gamma"):
+        lc.ULabel(name=name).save()
+    lc.ULabel.build_search_index()
+    expected = _scan("alpha")
+    read = []
+    monkeypatch.setattr(search, "_ranked", lambda *a: read.append(a) or None)
+    monkeypatch.setattr(search, "SEARCH_INDEX_FROM", 50_000)
+    assert _indexed("alpha") == expected and read == []  # the scan answered
+    monkeypatch.setattr(search, "SEARCH_INDEX_FROM", 0)
+    assert _indexed("alpha") == expected and len(read) == 1  # the index was asked
+
+
 def _apply(ops: list[tuple], ids: list[int]) -> None:
     for op in ops:
         if op[0] == "add":
