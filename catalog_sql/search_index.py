@@ -233,8 +233,10 @@ def key_range(marker: str, text: str) -> tuple[int, int, str | None]:
     return low, high, (marker + text) if len(prefix) > 8 else None
 
 
-def _range_query(table: str, marker: str, text: str, limit: int, extra: dict) -> Compiled:
-    """The best ``limit`` keys of the range ``marker + text``, in ranking order.
+def _range_query(table: str, marker: str, text: str, limit: int, extra: dict,
+                 tag: str = "") -> Compiled:  # fmt: skip
+    """The best ``limit`` keys of the range ``marker + text``, in ranking order (``tag``
+    suffixes its parameters' names, so that two ranges can share one statement).
 
     The range is read into a MATERIALIZED CTE and ordered there: a plain ``ORDER BY …
     LIMIT`` makes DuckDB 1.5 fetch the winners back by row id with a scan of the whole
@@ -242,11 +244,13 @@ def _range_query(table: str, marker: str, text: str, limit: int, extra: dict) ->
     """
     low, high, check = key_range(marker, text)
     columns = "id, o0, n" if marker == START else "id, o0"
-    where = "k8 BETWEEN $lo AND $hi" + (" AND starts_with(key, $pre)" if check else "")
+    where = f"k8 BETWEEN $lo{tag} AND $hi{tag}" + (
+        f" AND starts_with(key, $pre{tag})" if check else "")  # fmt: skip
     order = "(n <> $m), o0" if marker == START else "o0"
     sql = (f"WITH r AS MATERIALIZED (SELECT {columns} FROM {_ident(index_table(table))} "
            f"WHERE {where}) SELECT * FROM r ORDER BY {order} LIMIT {int(limit)}")  # fmt: skip
-    return Compiled(sql, {"lo": low, "hi": high, "pre": check, **extra}, "duckdb")
+    params = {f"lo{tag}": low, f"hi{tag}": high, f"pre{tag}": check, **extra}
+    return Compiled(sql, params, "duckdb")
 
 
 def _best(fetch: Fetch, table: str, marker: str, text: str, take: int, m: int) -> list[tuple]:
@@ -268,12 +272,9 @@ def _word_and_inner(fetch: Fetch, table: str, q: str, take: int) -> dict[int, li
     statement: ``{2: rows, 3: rows}``."""
     parts, params = [], {}
     for tier, marker, text in ((2, WORD, q[:WORD_WIDTH]), (3, INNER, q[:WIDTH])):
-        one = _range_query(table, marker, text, max(take, 1), {})
-        sql = one.sql
-        for name in ("lo", "hi", "pre"):  # each branch its own parameters
-            sql = sql.replace(f"${name}", f"${name}{tier}")
-            params[f"{name}{tier}"] = one.params[name]
-        parts.append(f"SELECT {tier} AS tier, * FROM ({sql})")
+        one = _range_query(table, marker, text, max(take, 1), {}, tag=str(tier))
+        parts.append(f"SELECT {tier} AS tier, * FROM ({one.sql})")
+        params.update(one.params)
     rows = fetch(Compiled(" UNION ALL ".join(parts), params, "duckdb"))[1]
     out: dict[int, list[tuple]] = {2: [], 3: []}
     for row in sorted(rows, key=lambda r: (r[0], r[2], r[1])):  # tier, o0, id

@@ -49,16 +49,22 @@ def one_head() -> Iterator[None]:
         _HEADS.reset(token)
 
 
+def _shared_head(url: str):
+    """The handle :func:`one_head` keeps for ``url``, if one was opened in the block."""
+    heads = _HEADS.get()
+    return heads.get(url) if heads is not None else None
+
+
 def _delta_head(url: str, options: dict):
     """The DeltaTable at ``url``'s head: the block's shared handle inside :func:`one_head`."""
     from deltalake import DeltaTable
 
-    heads = _HEADS.get()
-    if heads is not None and url in heads:
-        return heads[url]
-    table = DeltaTable(url, storage_options=delta_options(url, options))
-    if heads is not None:
-        heads[url] = table
+    table = _shared_head(url)
+    if table is None:
+        table = DeltaTable(url, storage_options=delta_options(url, options))
+        heads = _HEADS.get()
+        if heads is not None:
+            heads[url] = table
     return table
 
 
@@ -75,12 +81,11 @@ def write(url: str, table, fmt: str, *, version: int, mode: str, options: dict,
     if fmt == "delta":
         from deltalake import write_deltalake
 
-        storage = delta_options(url, options)
-        heads = _HEADS.get()
-        if version > 0 and heads is not None:  # the shared handle, updated by the write
-            head = _delta_head(url, options)
+        if version > 0 and _HEADS.get() is not None:  # the shared handle, which the write
+            head = _delta_head(url, options)  # brings up to date
             write_deltalake(head, table, mode=mode, schema_mode=schema_mode)
             return head.version()
+        storage = delta_options(url, options)
         write_deltalake(url, table, mode=mode, schema_mode=schema_mode, storage_options=storage)
         return _delta_head(url, options).version()
     return _write_parquet_snapshot(url, table, version, mode, schema_mode, options)
@@ -255,8 +260,7 @@ def schema(url: str, fmt: str, version: int, options: dict):
         import pyarrow as pa
         from deltalake import DeltaTable
 
-        heads = _HEADS.get()
-        head = heads.get(url) if heads is not None else None
+        head = _shared_head(url)
         if head is not None and head.version() == version:  # read in this write turn
             return pa.schema(head.schema().to_arrow())
         table = DeltaTable(url, version=version, storage_options=delta_options(url, options))
