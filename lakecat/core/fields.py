@@ -37,6 +37,17 @@ class Field:
         self.name = name
         self.owner = owner
 
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        """The field itself on the class; on a record it runs only when the record's
+        ``__dict__`` lacks the column: a record read by a query, not yet filled from its
+        row (lakecat.core.pending), which the dict's own lookup fills."""
+        if obj is None:
+            return self
+        data = obj.__dict__
+        if type(data) is dict:  # a record made without the column: as before, the field
+            return self
+        return data.get(self.name, self)
+
     @property
     def column(self) -> str:
         """The table column that stores this field."""

@@ -23,6 +23,7 @@ from catalog_sql.values import coerce
 
 from . import catalog
 from .fields import CharField, DateTimeField, Field, ForeignKey, IntegerField, ManyToMany
+from .pending import Pending, Shape, dumps_json, fill
 
 _UTC = timezone.utc
 
@@ -158,31 +159,25 @@ class Record:
 
     @classmethod
     def _from_rows(cls, columns: list[str], rows: list, naive_utc: bool = False) -> list:
-        """Records of many rows (see :meth:`_from_row`). ``naive_utc``: the timestamps
-        came back without a time zone (DuckDB) and get UTC here, each distinct value once
-        (rows saved together share their timestamps). The garbage collector is paused
-        while the objects are made: they are all new and alive, and its passes over them
-        cost ~40% of the time at 1e5 rows."""
+        """Records of many rows, each filled from its row when first read (see
+        :mod:`lakecat.core.pending`). ``naive_utc``: the timestamps came back without a
+        time zone (DuckDB) and get UTC then, each distinct value once (rows saved together
+        share their timestamps). The garbage collector is paused while the objects are
+        made: they are all new and alive, and its passes over them cost ~40% of the time."""
         if not rows:
             return []
-        naive = _datetime_positions(cls, tuple(columns)) if naive_utc else ()
-        if cls._json_columns():
-            rows = _with_utc(rows, naive) if naive else rows
-            return [cls._from_row(columns, row) for row in rows]
-        names, aware = [columns[i] for i in naive], _AwareUTC()
-        new, out = cls.__new__, []
+        names = tuple(columns)
+        naive = _datetime_positions(cls, names) if naive_utc else ()
+        shape = Shape(names, naive, tuple(cls._json_columns()))
+        new, pending, set_dict = cls.__new__, Pending.of, _SET_DICT
+        out = []
         append = out.append
         paused = gc.isenabled()
         gc.disable()
         try:
             for row in rows:
                 obj = new(cls)
-                data = obj.__dict__
-                data.update(zip(columns, row))
-                for name in names:
-                    if data[name] is not None:
-                        data[name] = aware[data[name]]
-                data["_saved"] = tuple(data.values())  # the columns, in order
+                set_dict(obj, pending(row, shape))
                 append(obj)
         finally:
             if paused:
@@ -376,7 +371,10 @@ class Record:
         object.__setattr__(self, name, value)
 
     def __getattr__(self, name: str) -> Any:
-        """Reverse relations: ``transform.runs``, ``ulabel.files``."""
+        """Reverse relations: ``transform.runs``, ``ulabel.files``; and the attributes of
+        a record read by a query, filled from its row on the first read."""
+        if fill(self.__dict__):
+            return getattr(self, name)
         if name.startswith("_"):
             raise AttributeError(name)
         declared = inspect.getattr_static(type(self), name, None)
@@ -386,6 +384,12 @@ class Record:
         if found is None:
             raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
         return found
+
+    def __getstate__(self) -> dict[str, Any]:
+        """What pickle and copy take: the attributes, filled from the row if unread
+        (CPython asks an instance's dict for its size before its methods)."""
+        fill(self.__dict__)
+        return self.__dict__
 
     def lineage_uses(self) -> list[str]:
         """What lineage would lose if this record were deleted (empty: nothing)."""
@@ -470,8 +474,7 @@ class Record:
         return f"{type(self).__name__}({', '.join(shown)})"
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, default=str)
+_dumps = dumps_json
 
 
 def _reverse_accessor(record: Record, name: str) -> Any:
@@ -505,25 +508,8 @@ def _snake(name: str) -> str:
     return "".join(out)
 
 
-class _AwareUTC(dict):
-    """Naive UTC timestamp → the same instant with UTC attached, each made once."""
-
-    def __missing__(self, value: datetime) -> datetime:
-        aware = self[value] = value.replace(tzinfo=_UTC)
-        return aware
-
-
-def _with_utc(rows: list, naive: tuple[int, ...]) -> list:
-    """``rows`` (as lists) with UTC put on the timestamps at positions ``naive``."""
-    aware, out = _AwareUTC(), []
-    for row in rows:
-        row = list(row)
-        for i in naive:
-            if row[i] is not None:
-                row[i] = aware[row[i]]
-        out.append(row)
-    return out
-
+#: Sets an object's ``__dict__`` without ``Record.__setattr__`` (which checks fields).
+_SET_DICT = Record.__dict__["__dict__"].__set__
 
 _POSITIONS: dict[tuple, tuple[int, ...]] = {}
 
