@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import lakecat as lc
-from lakecat.core.pending import Pending, fill
+from lakecat.core.pending import Pending, Shape, fill
 
 
 @pytest.fixture
@@ -150,3 +150,24 @@ def test_any_order_of_use_behaves_as_filled_at_once(rows, which, ops):
         assert _apply(lazy, op) == _apply(eager, op), op
     assert dict(lazy.__dict__) == dict(eager.__dict__)
     assert lazy._changes() == eager._changes()
+
+
+def test_a_shape_makes_the_attributes_an_eager_read_made():
+    """The generated builder (registries without JSON) and the general path (with JSON)
+    give the same attributes: naive timestamps made UTC (one object per instant, None
+    kept), the saved snapshot holding the values as read."""
+    from datetime import datetime, timezone
+
+    naive = datetime(2026, 12, 3, 10, 0)
+    row = (7, naive, "it's", None)
+    plain = Shape(("id", "at", "na'me", "gone"), (1, 3), ())
+    with_json = Shape(("id", "at", "na'me", "gone"), (1, 3), ("meta",))
+    assert plain.build is not None and with_json.build is None
+    one, other = plain.data(row), plain.data(row)
+    aware = naive.replace(tzinfo=timezone.utc)
+    assert one == {"id": 7, "at": aware, "na'me": "it's", "gone": None,
+                   "_saved": (7, aware, "it's", None)}  # fmt: skip
+    assert one["at"] is other["at"] and one["at"].tzinfo is timezone.utc
+    general = with_json.data(row)
+    assert general.pop("_saved_json") == {"meta": "null"}
+    assert general == one

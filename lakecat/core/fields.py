@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .pending import fill
+
 
 class Field:
     """A column of a registry table."""
@@ -46,7 +48,8 @@ class Field:
         data = obj.__dict__
         if type(data) is dict:  # a record made without the column: as before, the field
             return self
-        return data.get(self.name, self)
+        fill(data)
+        return dict.get(data, self.name, self)
 
     @property
     def column(self) -> str:

@@ -34,7 +34,11 @@ def dumps_json(value: Any) -> str:
 
 
 class AwareUTC(dict):
-    """Naive UTC timestamp → the same instant with UTC attached, each made once."""
+    """Naive UTC timestamp → the same instant with UTC attached, each made once (None
+    stays None)."""
+
+    def __init__(self) -> None:
+        super().__init__({None: None})
 
     def __missing__(self, value: datetime) -> datetime:
         aware = self[value] = value.replace(tzinfo=_UTC)
@@ -45,33 +49,51 @@ class Shape:
     """What the rows of one query share: their columns, the positions of timestamps that
     came back naive UTC, the JSON columns, and the timestamps already made aware."""
 
-    __slots__ = ("columns", "naive", "json", "aware")
+    __slots__ = ("columns", "naive", "json", "aware", "build")
 
     def __init__(self, columns: tuple[str, ...], naive: tuple[int, ...], json: tuple[str, ...]):
         self.columns = columns
         self.naive = naive
         self.json = json
         self.aware = AwareUTC()
+        self.build = None if json else _builder(columns, naive)
 
     def data(self, row: tuple) -> dict[str, Any]:
         """The attributes of the record of ``row``: its columns, ``_saved`` (and
         ``_saved_json``), as a record read eagerly has them."""
+        if self.build is not None:
+            return self.build(row, self.aware)
         if self.naive:
             row = list(row)
             aware = self.aware
             for i in self.naive:
-                if row[i] is not None:
-                    row[i] = aware[row[i]]
+                row[i] = aware[row[i]]
         data = dict(zip(self.columns, row))
-        if self.json:
-            for name in self.json:
-                if isinstance(data.get(name), str):
-                    data[name] = json.loads(data[name])
-            data["_saved"] = tuple(data[c] for c in self.columns)
-            data["_saved_json"] = {c: dumps_json(data.get(c)) for c in self.json}
-        else:
-            data["_saved"] = tuple(row)
+        for name in self.json:
+            if isinstance(data.get(name), str):
+                data[name] = json.loads(data[name])
+        data["_saved"] = tuple(data[c] for c in self.columns)
+        data["_saved_json"] = {c: dumps_json(data.get(c)) for c in self.json}
         return data
+
+
+_BUILDERS: dict[tuple, Any] = {}
+
+
+def _builder(columns: tuple[str, ...], naive: tuple[int, ...]):
+    """A function ``(row, aware) -> attributes`` for rows of ``columns`` without JSON: one
+    dict display (the dict made at its size at once: ~0.45 µs a 9-column row against
+    ~0.9 µs for ``dict(zip(...))`` and the timestamps set after). Generated once per
+    shape, as :func:`collections.namedtuple` generates its class; the columns enter the
+    source only as ``repr()`` literals."""
+    key = (columns, naive)
+    if key not in _BUILDERS:
+        values = [f"(v{i} := a[r[{i}]])" if i in naive else f"r[{i}]" for i in range(len(columns))]
+        saved = ", ".join(f"v{i}" if i in naive else f"r[{i}]" for i in range(len(columns)))
+        items = ", ".join(f"{c!r}: {v}" for c, v in zip(columns, values))
+        source = f"lambda r, a: {{{items}, '_saved': ({saved},)}}"
+        _BUILDERS[key] = eval(source, {"__builtins__": {}})  # noqa: S307 (literals only)
+    return _BUILDERS[key]
 
 
 class Pending(dict):
