@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from .compiler import Compiled, Target
@@ -52,7 +52,6 @@ from .search import (
     compile_near_among,
     compile_search,
     compile_typo_keys,
-    near_params,
     normalized,
 )
 
@@ -102,6 +101,9 @@ class IndexState:
     fingerprint: str
     #: the columns the index has (see LAYOUT)
     layout: int = LAYOUT
+    #: the setting's text this state was read from (empty: not read): the index's
+    #: statements check that it is still the recorded one (see :class:`IndexChanged`)
+    text: str = field(default="", compare=False)
 
     def to_json(self) -> str:
         return json.dumps({"fields": list(self.fields), "stamp": self.stamp.isoformat(),
@@ -114,9 +116,14 @@ class IndexState:
             data = json.loads(text)
             return cls(table, tuple(data["fields"]), datetime.fromisoformat(data["stamp"]),
                        int(data["max_id"]), data["fingerprint"],
-                       int(data.get("layout", 1)))  # fmt: skip
+                       int(data.get("layout", 1)), text)  # fmt: skip
         except (ValueError, KeyError, TypeError):
             return None  # a state that cannot be read: as if there were no index
+
+
+class IndexChanged(Exception):
+    """The index was rebuilt or dropped since its state was read (a caller that keeps a
+    state between calls reads it again); raised by the statements that check it."""
 
 
 def state_query(table: str) -> Compiled:
@@ -374,7 +381,7 @@ def ranked(fetch: Fetch, table: TableModel, target: Target, query: str, fields: 
     trusted rows than ``limit`` (keys shorter than the query, rows deleted since), the
     index is asked for more.
     """
-    changed = {row[0] for row in fetch(_changed_ids(table.name, state))[1]}
+    changed = changed_ids(fetch, state)
     width = limit
     while width <= 64 * limit:
         ids, reached, cut, last = candidates(
@@ -403,10 +410,31 @@ def _words_for(state: IndexState) -> bool:
     return state.layout >= 2 and state.max_id >= WORDS_FROM
 
 
-def _changed_ids(table: str, state: IndexState) -> Compiled:
-    """Indexed rows written since the index was built (their keys may be stale)."""
-    sql = f"SELECT id FROM {_ident(table)} WHERE updated_at > $s AND id <= $m"
-    return Compiled(sql, {"s": state.stamp, "m": state.max_id}, "duckdb")
+def changed_ids(fetch: Fetch, state: IndexState) -> set[int]:
+    """Indexed rows written since the index was built (their keys may be stale), read in
+    one statement with the recorded state, which must still be ``state``'s text (else
+    :class:`IndexChanged`; a state not read from text is not checked)."""
+    rows = fetch(_changed_ids(state))[1]
+    _check(state, rows)
+    return {row[1] for row in rows if row[0] == 1}
+
+
+#: a ``UNION ALL`` branch that returns the recorded state as ``(0, NULL, value)``
+_STATE_BRANCH = "SELECT 0 AS w, NULL::BIGINT AS id, value AS v FROM lakecat_setting WHERE key = $sk"
+
+
+def _check(state: IndexState, rows: list[tuple]) -> None:
+    """Raise :class:`IndexChanged` unless ``rows`` hold ``state``'s text as their 0-row."""
+    if state.text and [row[2] for row in rows if row[0] == 0] != [state.text]:
+        raise IndexChanged(state.table)
+
+
+def _changed_ids(state: IndexState) -> Compiled:
+    sql = (f"{_STATE_BRANCH} UNION ALL SELECT 1, id, NULL FROM {_ident(state.table)} "
+           "WHERE updated_at > $s AND id <= $m")  # fmt: skip
+    return Compiled(
+        sql, {"sk": SETTING + state.table, "s": state.stamp, "m": state.max_id}, "duckdb"
+    )
 
 
 def near(fetch: Fetch, table: TableModel, target: Target, value: str, field: str,
@@ -421,40 +449,51 @@ def near(fetch: Fetch, table: TableModel, target: Target, value: str, field: str
     letters) is, in the index, a value-start key of the head's range, or of a leading
     space; its trimmed length is its key's ``n`` unless it has surrounding space
     (``sp``), and its key's text is the value when ``n`` ≤ 64. The candidates: those
-    keys within ``k`` edits by their (trimmed) text, and every key of a longer value. The
-    registry then tests each the way the scan does.
+    keys within ``k`` edits by their (trimmed) text, and every key of a longer value.
+
+    One statement asks the index for them, the registry for the exact value and for the
+    near values among the rows written since, and checks the state; a new value has no
+    candidates, and that is the answer. Candidates (their keys may be stale: rows
+    changed since are among them) are tested in the registry by a second statement, the
+    way the scan tests.
     """
     if state.layout < 2 or field not in state.fields:
         return None
-    params = near_params(value, target)
-    changed = {row[0] for row in fetch(_changed_ids(table.name, state))[1]}
-    cap = NEAR_LIMIT + len(changed)
-    found = fetch(_near_keys(table.name, params, cap + 1))[1]
-    ids = list(dict.fromkeys(row[0] for row in found if row[0] not in changed))
-    if len(found) > cap:
+    statement = compile_near_among(table, target, value, field, [], state.stamp)
+    keys = _near_keys(table.name, statement.params, NEAR_CANDIDATES + 1)
+    sql = (f"{_STATE_BRANCH} UNION ALL SELECT 1, id, NULL FROM ({keys.sql}) "
+           f"UNION ALL SELECT 2, * FROM ({statement.sql})")  # fmt: skip
+    params = {**statement.params, **keys.params, "sk": SETTING + table.name}
+    rows = fetch(Compiled(sql, params, "duckdb"))[1]
+    _check(state, rows)
+    ids = list(dict.fromkeys(row[1] for row in rows if row[0] == 1))
+    if len(ids) > NEAR_CANDIDATES:
         return None
-    return fetch(compile_near_among(table, target, value, field, ids, state.stamp))[1]
+    if ids:  # a row changed since comes back from both of its branches: once here
+        found = fetch(compile_near_among(table, target, value, field, ids, state.stamp))[1]
+        return list(dict.fromkeys(map(tuple, found)))
+    return [(row[1], row[2]) for row in rows if row[0] == 2]
+
+
+#: more candidate keys than this for a save's near check: the registry is scanned instead
+NEAR_CANDIDATES = 4 * NEAR_LIMIT
 
 
 def _near_keys(table: str, params: dict, limit: int) -> Compiled:
     """Ids of the value-start keys that may be near ``params["q"]`` (see :func:`near`):
-    one branch per test DuckDB pushes into the scan."""
+    one branch per key range (the head's, a leading space's), each read through its
+    zonemaps, its tests ORed (0.89 against 1.12 ms for a branch per test at 1e5 labels)."""
     ix = _ident(index_table(table))
     lo, hi, check = key_range(START, params["head"])
     blank_lo, blank_hi, _ = key_range(START, " ")
     head = f"k8 BETWEEN {lo} AND {hi}" + (" AND starts_with(key, $pre)" if check else "")
     n, k = int(params["n"]), int(params["k"])
     wide = START_WIDTH
-    blank = f"k8 BETWEEN {blank_lo} AND {blank_hi}"
     close = "levenshtein(trim(substr(key, 2)), $q) <= $k"  # the key is the whole value
-    branches = [
-        f"{head} AND n BETWEEN {n - k} AND {min(n + k, wide)} "
-        "AND levenshtein(substr(key, 2), $q) <= $k",
-        f"{head} AND sp AND n <= {wide} AND {close}", f"{blank} AND n <= {wide} AND {close}",
-        f"{head} AND n > {wide}", f"{blank} AND n > {wide}",
-    ]  # fmt: skip
-    union = " UNION ALL ".join(f"SELECT id FROM {ix} WHERE {b}" for b in branches)
-    sql = f"SELECT id FROM ({union}) LIMIT {int(limit)}"
+    typo = f"n BETWEEN {n - k} AND {min(n + k, wide)} AND levenshtein(substr(key, 2), $q) <= $k"
+    sql = (f"SELECT id FROM {ix} WHERE {head} AND (({typo}) OR (sp AND n <= {wide} AND "
+           f"{close}) OR n > {wide}) UNION ALL SELECT id FROM {ix} WHERE k8 BETWEEN "
+           f"{blank_lo} AND {blank_hi} AND (n > {wide} OR {close}) LIMIT {int(limit)}")  # fmt: skip
     return Compiled(sql, {"q": params["q"], "k": k, "pre": check}, "duckdb")
 
 

@@ -243,6 +243,56 @@ def test_builds_while_other_processes_write_stay_exact(duck_instance, tmp_path):
         assert _indexed(query) == _scan(query), query
 
 
+REBUILDER = """
+import sys, lakecat as lc
+lc.connect(sys.argv[1])
+label = lc.ULabel.get(name="label 7")
+label.name = "relabelled"
+label.save()
+lc.ULabel.build_search_index()
+"""
+
+
+def test_an_index_rebuilt_by_another_process_is_read_again(duck_instance, tmp_path, monkeypatch):
+    """This process keeps the index's state between searches and saves; each checks in its
+    first statement that the state is still the recorded one. Rebuilt by another
+    process: that search and that near check go by the scan (the same rows), the next
+    ones read the new state and use the index again."""
+    from catalog_sql import search_index
+    from lakecat.core import search
+    from lakecat.core.search import near_through_index
+    from lakecat.instance import current
+
+    monkeypatch.setattr(search, "NEAR_INDEX_FROM", 0)
+    lc.save([lc.ULabel(name=f"label {i}") for i in range(100)])
+    lc.ULabel.build_search_index()
+    states, answered = [], []
+    real_ranked, real_changed = search_index.ranked, search_index.changed_ids
+
+    def ranked(*args):
+        states.append(args[-1].stamp)
+        answered.append(real_ranked(*args))
+        return answered[-1]
+
+    monkeypatch.setattr(search_index, "ranked", ranked)
+    assert _indexed("label 7") == _scan("label 7") and len(answered) == 1
+    table, instance = current().compiler.table("ulabel"), current()
+    assert near_through_index(instance, table, "labl 7", "name") == [(8, "label 7")]
+    script = tmp_path / "rebuilder.py"
+    script.write_text(REBUILDER)
+    subprocess.run([sys.executable, str(script), str(tmp_path / "storage")], check=True,
+                   timeout=300)  # fmt: skip
+    # the kept state is stale: its first statement says so, and the scan answers
+    assert near_through_index(instance, table, "labl 7", "name") is None
+    monkeypatch.setattr(search_index, "changed_ids", lambda *a: (_ for _ in ()).throw(
+        AssertionError("the stale state was not read again")) if a[1].stamp == states[0]
+        else real_changed(*a))  # fmt: skip
+    assert _indexed("relabelled") == _scan("relabelled")
+    assert len(states) == 2 and states[1] > states[0]  # read again, the index used
+    assert answered[1] is not None and _indexed("label 7") == _scan("label 7")
+    assert near_through_index(instance, table, "relabeled", "name") == [(8, "relabelled")]
+
+
 def test_an_index_table_dropped_behind_lakecats_back_means_a_scan(duck_instance, caplog):
     from catalog_sql.compiler import Compiled
     from lakecat.instance import current

@@ -27,7 +27,10 @@ def run_statement(instance: Any, statement: str, *, write: bool = False):
             # indexes (a snapshot, see catalog_sql.search_index) are set aside until rebuilt
             from catalog_sql.search_index import forget_all
 
+            from ..core.search import forget_index_states
+
             con.execute(forget_all())
+            forget_index_states(instance)
         return result
 
     return backend.write(session) if write else backend.run(session, idempotent=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from catalog_sql import search_index
 from catalog_sql.search import by_length_index, compile_search, ranked_by_tiers
@@ -83,14 +84,36 @@ def _embedded(instance: Any) -> bool:
     return target.dialect == "duckdb" and target.catalog is None and target.db is None
 
 
+#: the index states this process read, by back end and table, with the table model they
+#: were checked against; each use checks in its first statement that the state is still
+#: the recorded one (search_index.IndexChanged), so another process's rebuild is seen
+_STATES: WeakKeyDictionary[Any, dict[str, tuple[Any, Any]]] = WeakKeyDictionary()
+
+
 def _usable_state(instance: Any, table: Any):
     """The state of ``table``'s search index if search may use it, else None."""
     if not _embedded(instance):
         return None
+    known = _STATES.setdefault(instance.backend, {})
+    hit = known.get(table.name)
+    if hit is not None and hit[0] is table:
+        return hit[1]
     state = search_index.read_state(instance.backend.fetch, table.name)
     if state is None or state.fingerprint != search_index.fingerprint(table, list(state.fields)):
+        known.pop(table.name, None)
         return None  # none, or the registry changed since: build it again
+    known[table.name] = (table, state)
     return state
+
+
+def _forget_state(instance: Any, table_name: str) -> None:
+    """Read the index's state again next time (it was rebuilt or dropped)."""
+    _STATES.get(instance.backend, {}).pop(table_name, None)
+
+
+def forget_index_states(instance: Any) -> None:
+    """Read every index's state again next time (a raw write set the indexes aside)."""
+    _STATES.pop(instance.backend, None)
 
 
 #: an index built over fewer rows (by its largest id) leaves search to the scan, which
@@ -115,7 +138,11 @@ def _through_index(instance: Any, table: Any, read: Any):
     backend = instance.backend
     try:
         return read(backend.fetch)
+    except search_index.IndexChanged:
+        _forget_state(instance, table.name)
+        return None  # this once by the scan; the next call reads the new state
     except LakecatError:
+        _forget_state(instance, table.name)
         if search_index.index_table(table.name) in backend.table_names():
             raise
         logger.warning("the search index of %s is missing; searching the registry (run "
@@ -186,6 +213,7 @@ def build_search_index(cls: type[Record]) -> int:
     fields = list(cls._meta.search_fields)
     table = instance.compiler.table(cls._meta.table)
     backend = instance.backend
+    _forget_state(instance, table.name)
     with backend.transaction():  # the write turn: later writes carry a later updated_at
         stamp = datetime.now(timezone.utc)
         top = search_index.largest_id(backend.fetch, table.name)
@@ -206,6 +234,7 @@ def drop_search_index(cls: type[Record]) -> None:
     instance.require_writable()
     if not _embedded(instance):
         return
+    _forget_state(instance, cls._meta.table)
     with instance.backend.transaction():
         for statement in search_index.drop_statements(cls._meta.table):
             instance.backend.execute(statement)
