@@ -113,11 +113,15 @@ class Pending(dict):
         row, shape = self._row, self._shape
         if row is None:
             return
-        self._row = self._shape = None  # first: the dict methods below must not fill again
+        data = shape.data(row)
+        # dict's own methods (never this class's, which would fill again); the row is let
+        # go last, so a thread reading meanwhile fills too (the same items) instead of
+        # reading a half-filled dict
         written = dict(dict.items(self)) if dict.__len__(self) else None
-        dict.update(self, shape.data(row))
+        dict.update(self, data)
         if written:
             dict.update(self, written)
+        self._row = self._shape = None
 
     def __reduce__(self):
         """Pickled and copied as the plain dict of its attributes."""
