@@ -466,13 +466,15 @@ def near(fetch: Fetch, table: TableModel, target: Target, value: str, field: str
     params = {**statement.params, **keys.params, "sk": SETTING + table.name}
     rows = fetch(Compiled(sql, params, "duckdb"))[1]
     _check(state, rows)
-    ids = list(dict.fromkeys(row[1] for row in rows if row[0] == 1))
-    if len(ids) > NEAR_CANDIDATES:
+    keys_found = [row[1] for row in rows if row[0] == 1]
+    if len(keys_found) > NEAR_CANDIDATES:  # cut: counted in keys (an id has a key a field)
         return None
-    if ids:  # a row changed since comes back from both of its branches: once here
+    ids = list(dict.fromkeys(keys_found))
+    # a row can come back from two branches (the exact value, written since): once here
+    if ids:
         found = fetch(compile_near_among(table, target, value, field, ids, state.stamp))[1]
         return list(dict.fromkeys(map(tuple, found)))
-    return [(row[1], row[2]) for row in rows if row[0] == 2]
+    return list(dict.fromkeys((row[1], row[2]) for row in rows if row[0] == 2))
 
 
 #: more candidate keys than this for a save's near check: the registry is scanned instead

@@ -4,6 +4,7 @@ whatever is done to such a record, in whatever order, it behaves as one filled a
 from __future__ import annotations
 
 import copy
+import operator
 import pickle
 from datetime import timedelta
 
@@ -171,3 +172,25 @@ def test_a_shape_makes_the_attributes_an_eager_read_made():
     general = with_json.data(row)
     assert general.pop("_saved_json") == {"meta": "null"}
     assert general == one
+
+
+def test_unread_records_compare_delete_and_list_as_filled_ones(rows):
+    """Two unread dicts compare by their items (C reads the other side's directly); an
+    attribute deleted or listed (``dir``) before any read; a write before any read leaves
+    the attributes in the order an eager read has them."""
+    first, second = unread(lc.ULabel, 1), unread(lc.ULabel, 1)
+    assert vars(first) == vars(second)
+    third, fourth = unread(lc.ULabel, 1), unread(lc.ULabel, 1)
+    assert operator.ne(vars(third), vars(fourth)) is False
+    other = unread(lc.ULabel, 2)
+    assert vars(first) != vars(other)
+    gone = unread(lc.ULabel, 3)
+    del gone.description
+    assert "description" not in vars(gone) and gone.name == "label 2"
+    listed = unread(lc.ULabel, 4)
+    assert {"_saved", "name", "uid"} <= set(dir(listed))
+    written = unread(lc.ULabel, 5)
+    written.description = "new"
+    eager = lc.ULabel.get(id=5)
+    assert list(vars(written))[: len(eager._meta.columns)] == list(eager._meta.columns)
+    assert written.description == "new" and written._changes() == {"description": "new"}

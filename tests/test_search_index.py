@@ -293,6 +293,59 @@ def test_an_index_rebuilt_by_another_process_is_read_again(duck_instance, tmp_pa
     assert near_through_index(instance, table, "relabeled", "name") == [(8, "relabelled")]
 
 
+def test_the_near_check_of_an_index_over_two_fields_is_never_cut_short(duck_instance, monkeypatch):
+    """An index over two fields holds two value-start keys of one row: more candidate
+    keys than the check takes means the scan, even when they are fewer distinct rows
+    (counted in rows, the cut candidates went untested and a near duplicate unreported)."""
+    from catalog_sql.search import compile_near
+    from lakecat.core import search
+    from lakecat.core.search import near_through_index
+    from lakecat.instance import current
+
+    monkeypatch.setattr(search, "NEAR_INDEX_FROM", 0)
+    lc.save([lc.User(handle=f"ab0{i:03d}" + "x" * 70, name=f"ab1{i:03d}" + "y" * 70)
+             for i in range(50)])  # fmt: skip
+    lc.User(handle="abxyzv", name="someone").save()
+    lc.User.build_search_index()
+    instance = current()
+    table = instance.compiler.table("user")
+    scanned = instance.backend.fetch(compile_near(table, instance.backend.target, "abxyzw",
+                                                  "handle"))[1]  # fmt: skip
+    assert [name for _, name in scanned] == ["abxyzv"]
+    found = near_through_index(instance, table, "abxyzw", "handle")
+    assert found is None or sorted(found) == sorted(scanned)
+
+
+def test_the_near_check_returns_each_row_once_and_is_quiet_when_lakecat_dropped_the_index(
+    duck_instance, monkeypatch, tmp_path, caplog
+):
+    """A row written since the build matches the exact branch and the written-since one:
+    it comes back once, as from the scan. Another process dropping the index (with its
+    state) leaves this one's kept state behind: the next check scans without a warning."""
+    from catalog_sql.search import compile_near
+    from lakecat.core import search
+    from lakecat.core.search import near_through_index
+    from lakecat.instance import current
+
+    monkeypatch.setattr(search, "NEAR_INDEX_FROM", 0)
+    lc.save([lc.ULabel(name=f"label {i}") for i in range(20)])
+    lc.ULabel.build_search_index()
+    lc.ULabel(name="brand new").save()
+    instance = current()
+    table = instance.compiler.table("ulabel")
+    scanned = instance.backend.fetch(compile_near(table, instance.backend.target,
+                                                  "brand new", "name"))[1]  # fmt: skip
+    assert near_through_index(instance, table, "brand new", "name") == scanned
+    assert len(scanned) == 1
+    drop = "import sys, lakecat as lc; lc.connect(sys.argv[1]); lc.ULabel.drop_search_index()"
+    subprocess.run([sys.executable, "-c", drop, str(tmp_path / "storage")], check=True,
+                   timeout=300)  # fmt: skip
+    with caplog.at_level("WARNING", logger="lakecat"):
+        assert near_through_index(instance, table, "brand new", "name") is None
+        assert [r.name for r in lc.ULabel.search("brand new", limit=1)] == ["brand new"]
+    assert "missing" not in caplog.text
+
+
 def test_an_index_table_dropped_behind_lakecats_back_means_a_scan(duck_instance, caplog):
     from catalog_sql.compiler import Compiled
     from lakecat.instance import current

@@ -9,8 +9,11 @@ DuckDB's own ``fetchall`` (decisions §24).
 The record's ``__dict__`` is a :class:`Pending` dict. Every dict method fills it first,
 so ``record.__dict__.get(column)`` and friends see the values; attribute reads that miss
 the empty dict reach :meth:`lakecat.core.fields.Field.__get__` or
-``Record.__getattr__``, which fill it. Only CPython's own attribute *writes* bypass the
-methods (``record.name = x`` stores into the dict directly): filling keeps those values.
+``Record.__getattr__``, which fill it. CPython's own attribute *writes* bypass the
+methods (``record.name = x`` stores into the dict directly): filling keeps those values;
+``Record.__delattr__`` and ``__dir__`` fill first. C code that reads a dict's items
+without its methods sees an unread record's ``__dict__`` empty: ``json.dumps(vars(r))``
+gives ``{}`` (``r.to_dict()`` is the record's columns, read or not).
 
 Examples:
     >>> shape = Shape(("id", "name"), (), ())
@@ -117,10 +120,10 @@ class Pending(dict):
         # dict's own methods (never this class's, which would fill again); the row is let
         # go last, so a thread reading meanwhile fills too (the same items) instead of
         # reading a half-filled dict
-        written = dict(dict.items(self)) if dict.__len__(self) else None
+        if dict.__len__(self):  # written before: kept, in the order an eager read has
+            data.update(dict.items(self))
+            dict.clear(self)
         dict.update(self, data)
-        if written:
-            dict.update(self, written)
         self._row = self._shape = None
 
     def __reduce__(self):
@@ -136,11 +139,23 @@ def _filling(name: str):
             self.fill()
         return method(self, *args, **kwargs)
 
+    def with_other(self: Pending, *args: Any, **kwargs: Any) -> Any:
+        if self._row is not None:
+            self.fill()
+        for other in args:  # the other side of ==, |, update(): C reads its items directly
+            if type(other) is Pending and other._row is not None:
+                other.fill()
+        return method(self, *args, **kwargs)
+
+    if name in _WITH_OTHER:
+        call = with_other
+
     call.__name__ = call.__qualname__ = name
     call.__doc__ = method.__doc__
     return call
 
 
+_WITH_OTHER = {"__eq__", "__ne__", "__or__", "__ior__", "update"}
 for _name in (
     "__getitem__", "__setitem__", "__delitem__", "__contains__", "__iter__", "__len__",
     "__reversed__", "__eq__", "__ne__", "__repr__", "__or__", "__ior__", "get", "keys",

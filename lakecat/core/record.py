@@ -385,6 +385,14 @@ class Record:
             raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
         return found
 
+    def __delattr__(self, name: str) -> None:
+        fill(self.__dict__)  # CPython deletes from the dict directly: fill it first
+        object.__delattr__(self, name)
+
+    def __dir__(self):
+        fill(self.__dict__)
+        return object.__dir__(self)
+
     def __getstate__(self) -> dict[str, Any]:
         """What pickle and copy take: the attributes, filled from the row if unread
         (CPython asks an instance's dict for its size before its methods)."""

@@ -145,6 +145,8 @@ def _through_index(instance: Any, table: Any, read: Any):
         _forget_state(instance, table.name)
         if search_index.index_table(table.name) in backend.table_names():
             raise
+        if search_index.read_state(backend.fetch, table.name) is None:
+            return None  # dropped by lakecat (another process) since this one read its state
         logger.warning("the search index of %s is missing; searching the registry (run "
                        "lakecat search-index %s)", table.name, table.name)  # fmt: skip
         return None
