@@ -52,6 +52,7 @@ class InstanceFactory:
         """A fresh instance name; on Postgres it is the schema, dropped after the test."""
         name = f"{prefix}_{uuid.uuid4().hex[:10]}"
         if self.backend == "postgres":
+            _postgres_or_skip()  # first: a skipped test has no schema to drop
             self.schemas.append(name)
         return name
 
