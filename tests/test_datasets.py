@@ -288,3 +288,30 @@ def test_deleting_the_latest_version_promotes_the_previous(instance, fmt):
     assert latest.query("SELECT count(*) AS n FROM self")["n"][0] == 3
     again = latest.append(MORE)
     assert again.n_rows == 4 and again.query("SELECT count(*) AS n FROM self")["n"][0] == 4
+
+
+def test_a_create_retried_after_its_catalog_write_failed_writes_the_table_again(
+    instance, monkeypatch
+):
+    """The table is written, then the catalog insert meets another writer (a conflict the
+    write turn retries): the retry writes the same table again (it had been let go after
+    the first write: `write_deltalake(None)`, seen when a kill trial's holder died)."""
+    from catalog_sql.errors import ConflictError
+    from lakecat.core.record import Record
+
+    real, failed = Record.save, []
+
+    def once(self):
+        if isinstance(self, lc.Dataset) and not failed:
+            failed.append(self.name)
+            raise ConflictError("another writer got in the way", table=None)
+        return real(self)
+
+    monkeypatch.setattr(Record, "save", once)
+    monkeypatch.setattr(instance.backend, "wait_for_turn", lambda table: None)
+    for fmt in ("delta", "parquet"):
+        failed.clear()
+        ds = lc.Dataset(CELLS, name=f"retried-{fmt}", format=fmt).save()
+        assert failed == [f"retried-{fmt}"]
+        assert ds.version == "0" and ds.n_rows == 3
+        assert lc.Dataset.latest(f"retried-{fmt}").load().shape == (3, 2)

@@ -231,12 +231,12 @@ class DatasetMixin:
                 tables.write(self._url(), table, self.format, version=0, mode="error",
                              options=self._options())  # fmt: skip
             data.update(version="0", delta_version=0, n_rows=table.num_rows, operation="WRITE")
-            state(self).table = None
             super().save()
             self._link_columns(table.schema)
         except BaseException:
             tables.remove(self._url(), self._options())
-            raise
+            raise  # the table is kept: a retry of the turn writes it again
+        state(self).table = None
         return self
 
     def append(self, data: Any, *, schema_mode: str | None = None):
