@@ -301,6 +301,7 @@ def _distinct(rows: list[tuple], skip: set[int]) -> dict[int, tuple]:
 def candidates(
     fetch: Fetch, table: TableModel, query: str, fields: Sequence[str], limit: int,
     skip: set[int], threshold: float = 0.7, words: bool = False,
+    ahead: tuple[int, list[tuple]] | None = None,
 ) -> tuple[list[int], int, bool, set[int]]:  # fmt: skip
     """Ids of the best ``limit`` indexed rows for ``query`` (tier by tier, best first), the
     tier the search stopped in, whether rows of that tier were left out, and the ids taken
@@ -311,6 +312,7 @@ def candidates(
     than the keys (a row found there may rank lower): :func:`ranked` trusts only what
     these guarantee. ``skip``: ids whose keys may be stale (written since the index was
     built), ranked from the registry instead. ``words``: the index has ``b8``-``b10``.
+    ``ahead``: tier 1's best keys read already, and how many were asked for.
     """
     q = normalized(query)
     m, name, per = len(q), table.name, len(fields)
@@ -320,6 +322,9 @@ def candidates(
     for tier, marker, text in steps:
         need = limit - len(found)
         take = (limit + len(skip)) * per
+        if tier == 1 and ahead is not None and ahead[0] >= take:
+            # what `LIMIT take` returns: the first `take` of the keys asked for (all if fewer)
+            read[1] = ahead[1][:take]
         if tier == 2 and m >= BOTH_RANGES_FROM:
             read = _word_and_inner(fetch, name, q, take)
         while True:  # a row may have several keys in one range ("ab ab"): fetch until enough
@@ -381,12 +386,14 @@ def ranked(fetch: Fetch, table: TableModel, target: Target, query: str, fields: 
     trusted rows than ``limit`` (keys shorter than the query, rows deleted since), the
     index is asked for more.
     """
-    changed = changed_ids(fetch, state)
+    ahead_take = (limit + AHEAD) * len(fields)
+    changed, ahead = changed_ids(fetch, state, normalized(query), ahead_take)
     width = limit
     while width <= 64 * limit:
         ids, reached, cut, last = candidates(
-            fetch, table, query, fields, width, changed, words=_words_for(state)
-        )
+            fetch, table, query, fields, width, changed, words=_words_for(state),
+            ahead=(ahead_take, ahead) if width == limit else None,
+        )  # fmt: skip
         search = compile_search(table, target, query, fields, limit=limit, ids=ids or None,
                                 since=state.stamp)  # fmt: skip
         columns, rows = fetch(search)
@@ -410,13 +417,29 @@ def _words_for(state: IndexState) -> bool:
     return state.layout >= 2 and state.max_id >= WORDS_FROM
 
 
-def changed_ids(fetch: Fetch, state: IndexState) -> set[int]:
+#: tier 1's range is read ahead with the changed ids for this many of them (more: read again)
+AHEAD = 12
+
+
+def changed_ids(fetch: Fetch, state: IndexState, q: str = "", take: int = 0):
     """Indexed rows written since the index was built (their keys may be stale), read in
     one statement with the recorded state, which must still be ``state``'s text (else
-    :class:`IndexChanged`; a state not read from text is not checked)."""
-    rows = fetch(_changed_ids(state))[1]
+    :class:`IndexChanged`; a state not read from text is not checked). With a query
+    ``q``: also tier 1's best ``take`` keys (as :func:`_best` reads them), one statement
+    fewer for every search; returns ``(ids, keys)`` then."""
+    first = None
+    if q:
+        first = _range_query(state.table, START, q[:START_WIDTH], max(take, 1),
+                             {"m": min(len(q), 255)}, tag="1")  # fmt: skip
+    compiled = _changed_ids(state, first)
+    rows = fetch(compiled)[1]
     _check(state, rows)
-    return {row[1] for row in rows if row[0] == 1}
+    ids = {row[1] for row in rows if row[0] == 1}
+    if not q:
+        return ids
+    m = min(len(q), 255)
+    keys = sorted(((r[1], r[3], r[4]) for r in rows if r[0] == 2), key=lambda r: (r[2] != m, r[1]))
+    return ids, keys
 
 
 #: a ``UNION ALL`` branch that returns the recorded state as ``(0, NULL, value)``
@@ -429,12 +452,20 @@ def _check(state: IndexState, rows: list[tuple]) -> None:
         raise IndexChanged(state.table)
 
 
-def _changed_ids(state: IndexState) -> Compiled:
-    sql = (f"{_STATE_BRANCH} UNION ALL SELECT 1, id, NULL FROM {_ident(state.table)} "
-           "WHERE updated_at > $s AND id <= $m")  # fmt: skip
-    return Compiled(
-        sql, {"sk": SETTING + state.table, "s": state.stamp, "m": state.max_id}, "duckdb"
+def _changed_ids(state: IndexState, first: Compiled | None = None) -> Compiled:
+    """The state, then the changed ids (``(0, NULL, value)``, ``(1, id, NULL)``), and
+    ``first``'s keys as ``(2, id, NULL, o0, n)`` (the other rows padded to match)."""
+    pad, nulls = (
+        (", NULL::UINTEGER AS o0, NULL::SMALLINT AS n", ", NULL, NULL") if first else ("", "")
     )
+    sql = (f"SELECT 0 AS w, NULL::BIGINT AS id, value AS v{pad} FROM lakecat_setting "
+           f"WHERE key = $sk UNION ALL SELECT 1, id, NULL{nulls} FROM {_ident(state.table)} "
+           "WHERE updated_at > $cs AND id <= $cm")  # fmt: skip
+    params = {"sk": SETTING + state.table, "cs": state.stamp, "cm": state.max_id}
+    if first is not None:
+        sql += f" UNION ALL SELECT 2, id, NULL, o0, n FROM ({first.sql})"
+        params.update(first.params)
+    return Compiled(sql, params, "duckdb")
 
 
 def near(fetch: Fetch, table: TableModel, target: Target, value: str, field: str,

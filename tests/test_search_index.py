@@ -293,6 +293,33 @@ def test_an_index_rebuilt_by_another_process_is_read_again(duck_instance, tmp_pa
     assert near_through_index(instance, table, "relabeled", "name") == [(8, "relabelled")]
 
 
+def test_tier_one_read_ahead_with_the_changed_ids_ranks_as_the_scan(duck_instance, monkeypatch):
+    """Search reads tier 1's range in the statement that reads the ids changed since the
+    build; with more changed ids than it read ahead for, the range is read again, wider.
+    Either way the ranking is the scan's, and the read-ahead costs no statement."""
+    from catalog_sql import search_index
+
+    lc.save([lc.ULabel(name=f"cell type {i}") for i in range(200)])
+    lc.ULabel.build_search_index()
+    statements = []
+    real = search_index._range_query
+    monkeypatch.setattr(search_index, "_range_query",
+                        lambda *a, **k: statements.append(a[1]) or real(*a, **k))  # fmt: skip
+    start = 100
+    for changed in (0, 3, search_index.AHEAD + 5):
+        for i in range(start, start + changed):
+            label = lc.ULabel.get(name=f"cell type {i}")
+            label.name = f"cell type {i} renamed"
+            label.save()
+        start += changed
+        for query in ("cell type 1", "cell", "cell type 10", "cell type 101 renamed", "type"):
+            statements.clear()
+            assert _indexed(query) == _scan(query), (changed, query)
+            tier_one = statements.count(search_index.START)
+            assert tier_one == 1 if changed <= search_index.AHEAD else tier_one >= 2
+        lc.ULabel.build_search_index()
+
+
 def test_the_near_check_of_an_index_over_two_fields_is_never_cut_short(duck_instance, monkeypatch):
     """An index over two fields holds two value-start keys of one row: more candidate
     keys than the check takes means the scan, even when they are fewer distinct rows
