@@ -36,6 +36,8 @@ from .model import Column, Relation, Schema, TableModel
 from .query import Q
 
 SEP = "__"
+#: the CTE a SELECT reads in place of its table when it is given candidate ids (``among``)
+AMONG = "lakecat_among"
 _PLACEHOLDER = {
     "duckdb": re.compile(r"\$([A-Za-z_]\w*)"),
     "postgres": re.compile(r"%\((\w+)\)s"),
@@ -316,10 +318,13 @@ class Compiler:
         mode: str = "rows",
         adapt: Callable[[Any], Any] = lambda v: v,
         columns: Sequence[str] = (),
+        among: Sequence[int] | None = None,
     ) -> Compiled:
         """Compile a SELECT over ``table``; ``mode`` is rows, count, exists, ids or values
         (``columns`` only); ``records`` is rows as the record builder wants them (on
-        DuckDB, timestamps naive UTC: see :func:`_naive`)."""
+        DuckDB, timestamps naive UTC: see :func:`_naive`). ``among``: ids that hold every
+        row the filter matches (a search index's candidates); their rows are read by id
+        first, then filtered (see :func:`_among`)."""
         for number, label in ((limit, "limit"), (offset, "offset")):
             bad = not isinstance(number, int) or isinstance(number, bool)
             if number is not None and (bad or not 0 <= number < 2**62):
@@ -333,19 +338,31 @@ class Compiler:
                 if name not in model.columns:
                     raise self._unknown(model, name, name)
         shape = (table, mode, _shape(where, iter(leaves)), tuple(order_by), limit, offset,
-                 tuple(columns))  # fmt: skip
+                 tuple(columns), among is not None)  # fmt: skip
         params = {f"p{i}": v for i, v in enumerate(v for ps in prepared for v in ps)}
 
         def render() -> str:
             tree = self._build(table, where, iter(prepared), order_by, limit, offset, mode,
-                               tuple(columns), iter(leaves))  # fmt: skip
+                               tuple(columns), iter(leaves), among is not None)  # fmt: skip
             return tree.sql(self.target.dialect)
 
         sql = sqlcache.get(("select", self._schema_key(), self.target, shape), render)
+        if among is not None:
+            sql = self._among(table, among) + sql
         return Compiled(sql, params, self.target.dialect)
 
+    def _among(self, table: str, ids: Sequence[int]) -> str:
+        """``WITH lakecat_among AS MATERIALIZED (the rows of ``ids``)``, which the SELECT
+        reads in place of ``table``. Materialized, so that DuckDB reads the rows by id
+        before it tests the filter: with ``id IN (…)`` next to the filter in one scan, it
+        tests the filter over every row group (15 ms for 10 ids at 1e6 labels, the scan's
+        time; read first: 2.3 ms)."""
+        test = f'"id" IN ({", ".join(str(int(i)) for i in ids)})' if ids else "FALSE"
+        source = self.target.table(table).sql(self.target.dialect)
+        return f'WITH "{AMONG}" AS MATERIALIZED (SELECT * FROM {source} WHERE {test}) '
+
     def _build(self, table, where, prepared, order_by, limit, offset, mode, columns=(),
-               leaves=None):  # fmt: skip
+               leaves=None, among=False):  # fmt: skip
         model = self.table(table)
         scope = _Scope(self, model, model.name)
         counter = iter(range(1_000_000))
@@ -353,7 +370,11 @@ class Compiler:
         cond = self._condition(scope, where, prepared, counter, leaves) if where else None
         windowed = mode == "count" and (limit is not None or bool(offset))
         projection = self._projection(scope, "exists" if windowed else mode, columns)
-        select = exp.select(*projection).from_(self.target.table(model.name, scope.alias))
+        source = self.target.table(model.name, scope.alias)
+        if among:  # the rows of the candidate ids (see _among), under the table's alias
+            source = exp.table_(AMONG, quoted=True)
+            source.set("alias", exp.TableAlias(this=exp.to_identifier(scope.alias, quoted=True)))
+        select = exp.select(*projection).from_(source)
         orders = [self._order(scope, item) for item in order_by]
         select = scope.apply(select)
         if cond is not None:

@@ -98,7 +98,11 @@ class QuerySet:
 
     # -- compiling -----------------------------------------------------------------
     def _compile(
-        self, mode: str = "rows", limit: int | None = None, ordered: bool = False
+        self,
+        mode: str = "rows",
+        limit: int | None = None,
+        ordered: bool = False,
+        among: list[int] | None = None,
     ) -> Compiled:
         from ..instance import current
 
@@ -114,7 +118,17 @@ class QuerySet:
             offset=self._offset,
             mode=mode,
             adapt=record_id,
+            among=among,
         )
+
+    def _run(self, mode: str, limit: int | None = None, ordered: bool = False) -> Compiled:
+        """The statement a terminal method runs: :meth:`_compile`'s, reading only the
+        rows a search index names as candidates when it can name few enough (a text
+        lookup on a large registry; see lakecat.core.search.filter_candidates)."""
+        from .search import filter_candidates
+
+        among = filter_candidates(self.model, self._where)
+        return self._compile(mode, limit=limit, ordered=ordered, among=among)
 
     def sql(self) -> str:
         """The SQL this set runs, with values inlined, to paste into a SQL shell."""
@@ -138,7 +152,7 @@ class QuerySet:
     def to_arrow(self):
         """The records as a ``pyarrow.Table``."""
         with self._scope():
-            return self._backend().fetch_arrow(self._compile())
+            return self._backend().fetch_arrow(self._run("rows"))
 
     def df(self):
         """The records as a pandas DataFrame."""
@@ -155,7 +169,7 @@ class QuerySet:
 
     def _records(self, limit: int | None = None, ordered: bool = False) -> list[Record]:
         with self._scope():
-            compiled = self._compile("records", limit=limit, ordered=ordered)
+            compiled = self._run("records", limit=limit, ordered=ordered)
             columns, rows = self._backend().fetch(compiled)
         # DuckDB's timestamps come back naive UTC ("records" mode: see _compile)
         records = self.model._from_rows(columns, rows, naive_utc=compiled.dialect == "duckdb")
@@ -203,7 +217,7 @@ class QuerySet:
     def count(self) -> int:
         """How many records match."""
         with self._scope():
-            return self._backend().fetch(self._compile("count"))[1][0][0]
+            return self._backend().fetch(self._run("count"))[1][0][0]
 
     def __len__(self) -> int:
         return self.count()
@@ -211,7 +225,7 @@ class QuerySet:
     def exists(self) -> bool:
         """Whether any record matches."""
         with self._scope():
-            return bool(self._backend().fetch(self._compile("exists"))[1])
+            return bool(self._backend().fetch(self._run("exists"))[1])
 
     def values_list(self, *fields: str, flat: bool = False) -> list:
         """Only these columns of the matching records, as tuples (one narrow query);
@@ -227,10 +241,13 @@ class QuerySet:
 
         if flat and len(fields) != 1:
             raise ValidationError(f"values_list(flat=True) takes one field, got {len(fields)}.")
+        from .search import filter_candidates
+
         with self._scope():
             compiled = current().compiler.select(
                 self.model._meta.table, self._where, order_by=self._order, limit=self._limit,
                 offset=self._offset, mode="values", columns=fields, adapt=record_id,
+                among=filter_candidates(self.model, self._where),
             )  # fmt: skip
             rows = self._backend().fetch(compiled)[1]
         return [row[0] for row in rows] if flat else rows
@@ -238,7 +255,7 @@ class QuerySet:
     def ids(self) -> list[int]:
         """The ids of the matching records."""
         with self._scope():
-            return [r[0] for r in self._backend().fetch(self._compile("ids"))[1]]
+            return [r[0] for r in self._backend().fetch(self._run("ids"))[1]]
 
     def delete(self, *, permanent: bool = False) -> int:
         """Delete every matching record (and its links); returns how many.
