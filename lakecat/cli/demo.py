@@ -245,7 +245,9 @@ def run_demo(path: str = "./lakecat-demo", *, echo: Callable[[str], None] = prin
     same = [r.id for r in indexed] == [r.id for r in hits]
     echo(f">>> lc.ULabel.build_search_index()  # sorted keys: search reads ranges, not the table\n"
          f"{keys}\n>>> lc.ULabel.search('experimnt')  # the same ranking: {same}\n"
-         f"# (below 50,000 rows the scan is faster, and search keeps using it)\n")  # fmt: skip
+         f"# (below 50,000 rows the scan is faster, and search keeps using it; from\n"
+         f"# 300,000 rows text filters read it too: startswith, iexact, contains, ...;\n"
+         f"# build_search_index(prefix_only=True) keeps a key a value: prefixes)\n")  # fmt: skip
     look = lc.ULabel.lookup()
     echo(f">>> lc.ULabel.lookup().cd8_t_cell\n{look.cd8_t_cell!r}\n")
 
@@ -254,6 +256,7 @@ def run_demo(path: str = "./lakecat-demo", *, echo: Callable[[str], None] = prin
     echo("  lakecat ls ulabel --filter name__startswith=exp")
     echo("  lakecat search ulabel experimnt")
     echo("  lakecat search-index ulabel   # build (or rebuild) the search index")
+    echo("  lakecat search-index ulabel --prefix-only   # value starts only: prefix filters")
     echo("  lakecat ingest ./results --recursive --glob '*.csv' --key results")
     echo(f"  lakecat show {file.uid}")
     echo(f"  lakecat stage {file.uid}")
