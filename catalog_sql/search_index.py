@@ -619,8 +619,9 @@ def _collect(where: Q, fields: Sequence[str], markers: set[str], found: list[Ser
 
 def compile_filter_ids(state: IndexState, served: Served, cap: int) -> Compiled:
     """One statement: the recorded state ``(0, NULL, value)``, the ids of rows written
-    since the index was built ``(1, id, NULL)`` and the ids of the keys in the ranges
-    that hold every match of ``served`` ``(2, id, NULL)``, at most ``cap + 1`` of each."""
+    since the index was built ``(1, id, NULL)`` (counted only: too many, and the registry
+    is scanned) and the ids of the keys in the ranges that hold every match of ``served``
+    ``(2, id, NULL)``, at most ``cap + 1`` of each."""
     branches, params = [_STATE_BRANCH], {"sk": SETTING + state.table, "cs": state.stamp}
     branches.append(f"SELECT 1, id, NULL FROM (SELECT id FROM {_ident(state.table)} "
                     f"WHERE updated_at > $cs LIMIT {int(cap) + 1})")  # fmt: skip
@@ -643,15 +644,16 @@ def compile_filter_ids(state: IndexState, served: Served, cap: int) -> Compiled:
 
 
 def filter_ids(fetch: Fetch, state: IndexState, served: Served, cap: int) -> list[int] | None:
-    """Ids among which every row meeting ``served`` is (rows written since the index was
-    built, and those whose keys are in its ranges), sorted; None when there are more than
-    ``cap`` (the registry is scanned instead). Raises :class:`IndexChanged` if the index
-    is no longer the one ``state`` describes."""
+    """Ids of the indexed rows among which is every row meeting ``served`` that was not
+    written since the index was built (the keys in its ranges), sorted; None when there
+    are more than ``cap`` of them, or of rows written since (then the registry is
+    scanned). The caller reads those rows and the ones written since in one statement
+    (:class:`catalog_sql.compiler.Among`). Raises :class:`IndexChanged` if the index is
+    no longer the one ``state`` describes."""
     rows = fetch(compile_filter_ids(state, served, cap))[1]
     _check(state, rows)
     changed = sum(row[0] == 1 for row in rows)
     keys = [row[1] for row in rows if row[0] == 2]
     if changed > cap or len(keys) > cap:
         return None
-    ids = {row[1] for row in rows if row[0] != 0}
-    return sorted(ids) if len(ids) <= cap else None
+    return sorted(set(keys))

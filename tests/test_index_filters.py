@@ -135,6 +135,19 @@ def test_filters_through_the_index_return_the_rows_of_the_scan(
         assert [r.id for r in narrowed] == [r[0] for r in _scanned(narrowed)]
         assert narrowed.to_arrow().column("id").to_pylist() == [
             r[0] for r in _scanned(narrowed)]  # fmt: skip
+        # without order_by: the scan's order, and its first rows
+        assert [r.id for r in qs] == [r[0] for r in expected], (lookup, value)
+        assert [r.id for r in qs.limit(2)] == [r[0] for r in expected[:2]]
+    # inside a transaction: its own new and renamed rows (read after the others by a scan)
+    from lakecat.instance import current
+
+    with current().backend.transaction():
+        _apply([("add", names[0]), ("rename", data.draw(st.integers(0, 10**6)), names[-1])],
+               ids, prefix_only)  # fmt: skip
+        for value in _values(names, data.draw)[:4]:
+            qs = lc.ULabel.filter(**{f"name__{data.draw(st.sampled_from(LOOKUPS))}": value})
+            assert [r.id for r in qs] == [r[0] for r in _scanned(qs)], value
+            assert [r.id for r in qs.limit(2)] == [r[0] for r in _scanned(qs.limit(2))]
 
 
 def test_which_lookups_an_index_answers():
@@ -160,7 +173,7 @@ def test_a_large_registry_filters_through_its_index_and_small_ones_scan(duck_ins
     lc.ULabel.build_search_index()
     qs = lc.ULabel.filter(name__startswith="cell type 12")
     assert sorted(r.name for r in qs) == ["cell type 12", *(f"cell type 12{i}" for i in range(10))]
-    assert seen[-1] is not None and len(seen[-1]) == 11  # read by id: 11 candidates
+    assert seen[-1] is not None and len(seen[-1].ids) == 11  # read by id: 11 candidates
     assert "lakecat_among" not in qs.sql()  # what a user pastes reads the registry
     monkeypatch.setattr(search, "FILTER_INDEX_FROM", 10**6)
     assert qs.count() == 11 and seen[-1] is None  # under the size: the scan
@@ -185,7 +198,7 @@ def test_a_prefix_index_answers_prefixes_and_the_near_check_not_search(duck_inst
     keys = lc.ULabel.build_search_index(prefix_only=True)
     assert keys == 300  # one key a value (the name; descriptions are empty)
     assert lc.ULabel.filter(name__istartswith="lung TISSUE 29").count() == 11
-    assert len(seen[-1]) == 11
+    assert len(seen[-1].ids) == 11
     assert lc.ULabel.filter(name__contains="tissue 29").count() == 11 and seen[-1] is None
     used = []
     monkeypatch.setattr(search_index, "ranked", lambda *a: used.append(a) or None)
@@ -221,6 +234,39 @@ def test_filters_see_raw_writes_and_drops(duck_instance, monkeypatch):
     assert lc.ULabel.filter(name__startswith="organ 19").count() == 12 and seen[-1]
     lc.ULabel.drop_search_index()
     assert lc.ULabel.filter(name__startswith="organ 19").count() == 12 and seen[-1] is None
+
+
+def test_a_write_between_the_candidates_and_the_rows_is_seen(duck_instance, monkeypatch):
+    """Another writer commits after the index named its candidates and before the rows
+    are read: the rows written since the build are read by the same statement as the
+    candidates' rows, so the answer is the scan's of that later moment."""
+    from catalog_sql import search_index
+    from lakecat.instance import current
+
+    seen = _spy(monkeypatch)
+    lc.save([lc.ULabel(name=f"label {i}") for i in range(100)])
+    first, other = lc.ULabel(name="swap-x1").save(), lc.ULabel(name="swap-y").save()
+    lc.ULabel.build_search_index()
+    real = search_index.filter_ids
+
+    def then_a_write(*args):
+        ids = real(*args)
+        monkeypatch.setattr(search_index, "filter_ids", real)  # once
+        with current().backend.transaction():  # swap the two names, then add a match
+            first.name = "swap-tmp"
+            first.save()
+            other.name = "swap-x1"
+            other.save()
+            first.name = "swap-y"
+            first.save()
+        lc.ULabel(name="swap-x2").save()
+        return ids
+
+    monkeypatch.setattr(search_index, "filter_ids", then_a_write)
+    qs = lc.ULabel.filter(name__startswith="swap-x")
+    assert sorted(r.name for r in qs) == ["swap-x1", "swap-x2"]
+    assert seen[0] is not None and seen[0].ids == (first.id,)  # the candidates of before
+    assert [r.id for r in qs] == [r[0] for r in _scanned(qs)]
 
 
 WRITER = """

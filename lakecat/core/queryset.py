@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from catalog_sql.compiler import Compiled
+from catalog_sql.compiler import Among, Compiled
 from catalog_sql.errors import MultipleResultsError, NotFoundError, ValidationError
 from catalog_sql.query import Q
 
@@ -102,7 +102,7 @@ class QuerySet:
         mode: str = "rows",
         limit: int | None = None,
         ordered: bool = False,
-        among: list[int] | None = None,
+        among: Among | None = None,
     ) -> Compiled:
         from ..instance import current
 

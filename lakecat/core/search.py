@@ -7,6 +7,7 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from catalog_sql import search_index
+from catalog_sql.compiler import Among
 from catalog_sql.search import by_length_index, compile_search, ranked_by_tiers
 
 logger = logging.getLogger("lakecat")
@@ -198,13 +199,14 @@ def filter_cap(rows: int) -> int:
     return min(4096, max(64, rows // 5000))
 
 
-def filter_candidates(cls: type[Record], where: Any) -> list[int] | None:
-    """Ids that hold every row of ``cls`` matching ``where``, from its search index (a
+def filter_candidates(cls: type[Record], where: Any) -> Among | None:
+    """Rows that hold every row of ``cls`` matching ``where``, from its search index (a
     text lookup every match must meet: ``startswith``, ``istartswith``, ``iexact``, and
     with a full index ``contains``, ``icontains``), or None: read the registry.
 
-    Rows written since the index was built are among them (their keys may be stale); the
-    filter itself still decides which rows match, so the rows are those of the scan.
+    They are the rows of the index's candidate ids and every row written since it was
+    built (their keys may be stale), read by the query's own statement (one snapshot);
+    the filter itself still decides which rows match, so the rows are those of the scan.
     """
     if where is None or not search_index.served_lookups(where, cls._meta.search_fields):
         return None  # nothing read for a filter no index could answer
@@ -222,8 +224,9 @@ def filter_candidates(cls: type[Record], where: Any) -> list[int] | None:
     if not served:
         return None
     cap = filter_cap(state.max_id)
-    return _through_index(instance, table, lambda fetch: search_index.filter_ids(
+    ids = _through_index(instance, table, lambda fetch: search_index.filter_ids(
         fetch, state, served[0], cap))  # fmt: skip
+    return None if ids is None else Among(tuple(ids), state.stamp)
 
 
 #: a registry found without a search index is not asked again for this long (seconds) by
