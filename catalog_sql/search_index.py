@@ -37,6 +37,7 @@ the index only chooses the candidate ids, and the same statement ranks them.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -220,6 +221,33 @@ def _words(none: bool = False) -> str:
              f"('0x' || rpad(substr(hex(encode(key)), {17 + 2 * i}, 16), 16, '0'))::UBIGINT "
              f"END AS b{8 + i}" for i in range(3)]  # fmt: skip
     return ", ".join(words)
+
+
+#: an amount of memory as DuckDB's ``memory_limit`` reads it ("6GB", "512 MiB", "1.5GB")
+MEMORY = re.compile(r"\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)\s*", re.IGNORECASE)
+
+
+def current_memory_limit() -> Compiled:
+    """DuckDB's ``memory_limit`` now."""
+    return Compiled("SELECT current_setting('memory_limit')", {}, "duckdb")
+
+
+def reset_memory_limit() -> Compiled:
+    """DuckDB's default ``memory_limit`` again."""
+    return Compiled("RESET memory_limit", {}, "duckdb")
+
+
+def set_memory_limit(limit: str) -> Compiled:
+    """``SET memory_limit`` to ``limit`` (an amount :data:`MEMORY` matches, or a value
+    :func:`current_memory_limit` returned).
+
+    Examples:
+        >>> set_memory_limit("6GB").sql
+        "SET memory_limit = '6GB'"
+    """
+    if "'" in limit:
+        raise ValueError(f"not a memory limit: {limit!r}")
+    return Compiled(f"SET memory_limit = '{limit}'", {}, "duckdb")
 
 
 def drop_statements(table: str) -> list[Compiled]:

@@ -312,3 +312,27 @@ def test_filters_stay_exact_while_other_processes_write_and_rebuild(
     assert lc.ULabel.filter(name__startswith="writer 1 label").count() == 60
     assert lc.ULabel.filter(name__contains="renamed").count() == 10
     assert any(ids is not None for ids in seen)
+
+
+def test_a_build_under_a_memory_limit_gives_the_limit_back(duck_instance):
+    from click.testing import CliRunner
+
+    from catalog_sql import search_index
+    from lakecat.cli.main import cli
+    from lakecat.errors import ValidationError
+    from lakecat.instance import current
+
+    fetch = current().backend.fetch
+    before = fetch(search_index.current_memory_limit())[1][0][0]
+    lc.save([lc.ULabel(name=f"tissue {i}") for i in range(50)])
+    assert lc.ULabel.build_search_index(prefix_only=True, memory_limit="64MB") == 50
+    assert fetch(search_index.current_memory_limit())[1][0][0] == before
+    lc.ULabel.drop_search_index()
+    for bad in ("lots", "6 GB'; DROP TABLE ulabel; --", "-1GB"):
+        with pytest.raises(ValidationError, match="e.g. '6GB'"):
+            lc.ULabel.build_search_index(memory_limit=bad)
+    assert search_index.read_state(fetch, "ulabel") is None  # nothing was built
+    assert fetch(search_index.current_memory_limit())[1][0][0] == before
+    out = CliRunner().invoke(cli, ["search-index", "ulabel", "--memory-limit", "lots"])
+    assert out.exit_code != 0 and "e.g. '6GB'" in out.output and "Traceback" not in out.output
+    assert lc.ULabel.filter().count() == 50

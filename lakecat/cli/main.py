@@ -343,7 +343,9 @@ def search(registry: str, query: str, columns: str | None, limit: int, fmt: str)
     help="Keys at value starts only (~1 a value instead of ~25): prefix filters and the "
     "near-duplicate check use it, search scans.",
 )
-def search_index(registry: str, drop: bool, prefix_only: bool) -> None:
+@click.option("--memory-limit", default=None, help="DuckDB's memory_limit while the keys are "
+              "sorted, e.g. 6GB (it spills to disk beyond); default DuckDB's own.")  # fmt: skip
+def search_index(registry: str, drop: bool, prefix_only: bool, memory_limit: str | None) -> None:
     """Build (or rebuild) the search index of REGISTRY on the embedded back end.
 
     Search then reads sorted keys instead of scanning the registry, and so do the text
@@ -354,7 +356,7 @@ def search_index(registry: str, drop: bool, prefix_only: bool) -> None:
     \b
     Examples:
       lakecat search-index ulabel
-      lakecat search-index ulabel --prefix-only
+      lakecat search-index ulabel --prefix-only --memory-limit 6GB
       lakecat search-index ulabel --drop
     """
     import time
@@ -367,7 +369,7 @@ def search_index(registry: str, drop: bool, prefix_only: bool) -> None:
         click.echo(f"dropped the search index of {cls.__name__}")
         return
     start = time.perf_counter()
-    keys = cls.build_search_index(prefix_only=prefix_only)
+    keys = cls.build_search_index(prefix_only=prefix_only, memory_limit=memory_limit)
     kind = "prefix index" if prefix_only else "search index"
     click.echo(f"built the {kind} of {cls.__name__}: {keys:,} keys in "
                f"{time.perf_counter() - start:.1f} s")  # fmt: skip

@@ -259,12 +259,14 @@ class Record:
         return search(cls, query, field=field, limit=limit)
 
     @classmethod
-    def build_search_index(cls, *, prefix_only: bool = False) -> int:
+    def build_search_index(
+        cls, *, prefix_only: bool = False, memory_limit: str | None = None
+    ) -> int:
         """Build the search index of this registry (embedded back end); see
         :func:`lakecat.core.search.build_search_index`."""
         from .search import build_search_index
 
-        return build_search_index(cls, prefix_only=prefix_only)
+        return build_search_index(cls, prefix_only=prefix_only, memory_limit=memory_limit)
 
     @classmethod
     def drop_search_index(cls) -> None:
