@@ -9,7 +9,6 @@ Postgres has no such index (its text lookups use btree and trigram indexes, deci
 
 from __future__ import annotations
 
-import itertools
 import os
 import subprocess
 import sys
@@ -22,20 +21,10 @@ import lakecat as lc
 from catalog_sql.query import Q
 from catalog_sql.search_index import served_lookups
 
-LETTERS = st.sampled_from(list("abcab é") + ["A", "B"])
-NAME = st.text(LETTERS, min_size=1, max_size=40).map(str.strip).filter(bool)
+from .search_helpers import LETTERS, NAME, OPS, UNIQUE, apply_ops
+
 LONG = st.text(LETTERS, min_size=60, max_size=90).map(str.strip).filter(bool)
 LOOKUPS = ("startswith", "istartswith", "iexact", "contains", "icontains")
-OPS = st.lists(
-    st.one_of(
-        st.tuples(st.just("add"), NAME),
-        st.tuples(st.just("rename"), st.integers(0, 10**6), NAME),
-        st.tuples(st.just("delete"), st.integers(0, 10**6)),
-        st.tuples(st.just("build")),
-    ),
-    max_size=10,
-)
-UNIQUE = itertools.count()  # hypothesis examples share one instance: names stay unique
 
 
 @pytest.fixture(autouse=True)
@@ -79,20 +68,6 @@ def _values(names: list[str], draw) -> list[str]:
     return out + [draw(NAME) for _ in range(2)]
 
 
-def _apply(ops: list[tuple], ids: list[int], prefix_only: bool) -> None:
-    for op in ops:
-        if op[0] == "add":
-            ids.append(lc.ULabel(name=f"{op[1]} a{next(UNIQUE)}").save().id)
-        elif op[0] == "build":
-            lc.ULabel.build_search_index(prefix_only=prefix_only)
-        elif ids and op[0] == "rename":
-            label = lc.ULabel.get(id=ids[op[1] % len(ids)])
-            label.name = f"{op[2]} r{next(UNIQUE)}"
-            label.save()
-        elif ids and op[0] == "delete":
-            lc.ULabel.get(id=ids.pop(op[1] % len(ids))).delete()
-
-
 @settings(
     max_examples=int(os.environ.get("LAKECAT_SEARCH_EXAMPLES", "15")),
     deadline=None,
@@ -116,7 +91,7 @@ def test_filters_through_the_index_return_the_rows_of_the_scan(
     try:
         ids = [lc.ULabel(name=f"{name} {next(UNIQUE)}").save().id for name in first]
         lc.ULabel.build_search_index(prefix_only=prefix_only)
-        _apply(ops, ids, prefix_only)
+        apply_ops(ops, ids, prefix_only=prefix_only)
     finally:
         lc.settings.search_names = True
     names = list(first) + [op[-1] for op in ops if op[0] in ("add", "rename")]
@@ -142,8 +117,8 @@ def test_filters_through_the_index_return_the_rows_of_the_scan(
     from lakecat.instance import current
 
     with current().backend.transaction():
-        _apply([("add", names[0]), ("rename", data.draw(st.integers(0, 10**6)), names[-1])],
-               ids, prefix_only)  # fmt: skip
+        ops = [("add", names[0]), ("rename", data.draw(st.integers(0, 10**6)), names[-1])]
+        apply_ops(ops, ids, prefix_only=prefix_only)
         for value in _values(names, data.draw)[:4]:
             qs = lc.ULabel.filter(**{f"name__{data.draw(st.sampled_from(LOOKUPS))}": value})
             assert [r.id for r in qs] == [r[0] for r in _scanned(qs)], value

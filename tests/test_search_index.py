@@ -10,7 +10,6 @@ The default suite draws 15 examples; a long run:
 
 from __future__ import annotations
 
-import itertools
 import os
 import subprocess
 import sys
@@ -24,19 +23,7 @@ from catalog_sql.search import compile_search
 from catalog_sql.search_index import SETTING, index_table
 from lakecat.errors import ValidationError
 
-# Few letters, so that names share prefixes, words and substrings; spaces make words,
-# capitals test lower(), "é" a two-byte character in the keys.
-LETTERS = st.sampled_from(list("abcab é") + ["A", "B"])
-NAME = st.text(LETTERS, min_size=1, max_size=40).map(str.strip).filter(bool)
-OPS = st.lists(
-    st.one_of(
-        st.tuples(st.just("add"), NAME),
-        st.tuples(st.just("rename"), st.integers(0, 10**6), NAME),
-        st.tuples(st.just("delete"), st.integers(0, 10**6)),
-        st.tuples(st.just("build")),
-    ),
-    max_size=12,
-)
+from .search_helpers import NAME, OPS, UNIQUE, apply_ops
 
 
 def _scan(query: str, limit: int = 20) -> list[tuple]:
@@ -70,9 +57,6 @@ def _queries(names: list[str], draw) -> list[str]:
     return [q for q in out if q.strip()]
 
 
-UNIQUE = itertools.count()  # hypothesis examples share one instance: names stay unique
-
-
 @pytest.fixture(autouse=True)
 def _index_for_small_registries(monkeypatch):
     """These registries are small: search would leave an index under SEARCH_INDEX_FROM
@@ -97,20 +81,6 @@ def test_a_small_registry_is_searched_by_the_scan_even_with_an_index(duck_instan
     assert _indexed("alpha") == expected and len(read) == 1  # the index was asked
 
 
-def _apply(ops: list[tuple], ids: list[int]) -> None:
-    for op in ops:
-        if op[0] == "add":
-            ids.append(lc.ULabel(name=f"{op[1]} a{next(UNIQUE)}").save().id)
-        elif op[0] == "build":
-            lc.ULabel.build_search_index()
-        elif ids and op[0] == "rename":
-            label = lc.ULabel.get(id=ids[op[1] % len(ids)])
-            label.name = f"{op[2]} r{next(UNIQUE)}"
-            label.save()
-        elif ids and op[0] == "delete":
-            lc.ULabel.get(id=ids.pop(op[1] % len(ids))).delete()
-
-
 @settings(
     max_examples=int(os.environ.get("LAKECAT_SEARCH_EXAMPLES", "15")),
     deadline=None,
@@ -128,7 +98,7 @@ def test_index_and_scan_rank_the_same(duck_instance, monkeypatch, first, ops, da
     try:
         ids = [lc.ULabel(name=f"{name} {next(UNIQUE)}").save().id for name in first]
         lc.ULabel.build_search_index()
-        _apply(ops, ids)
+        apply_ops(ops, ids)
     finally:
         lc.settings.search_names = True
     # queries from this example's names (the instance, shared by the examples, is not)
@@ -489,7 +459,7 @@ def test_the_near_duplicate_check_finds_through_the_index_what_the_scan_finds(
         ids = [lc.ULabel(name=f"{lead}{name}{next(UNIQUE)}{trail}").save().id
                for lead, name, trail in first]  # fmt: skip
         lc.ULabel.build_search_index()
-        _apply(ops, ids)
+        apply_ops(ops, ids)
     finally:
         lc.settings.search_names = True
     instance = current()

@@ -103,6 +103,7 @@ class QuerySet:
         limit: int | None = None,
         ordered: bool = False,
         among: Among | None = None,
+        columns: tuple[str, ...] = (),
     ) -> Compiled:
         from ..instance import current
 
@@ -118,17 +119,24 @@ class QuerySet:
             offset=self._offset,
             mode=mode,
             adapt=record_id,
+            columns=columns,
             among=among,
         )
 
-    def _run(self, mode: str, limit: int | None = None, ordered: bool = False) -> Compiled:
+    def _run(
+        self,
+        mode: str,
+        limit: int | None = None,
+        ordered: bool = False,
+        columns: tuple[str, ...] = (),
+    ) -> Compiled:
         """The statement a terminal method runs: :meth:`_compile`'s, reading only the
         rows a search index names as candidates when it can name few enough (a text
         lookup on a large registry; see lakecat.core.search.filter_candidates)."""
         from .search import filter_candidates
 
         among = filter_candidates(self.model, self._where)
-        return self._compile(mode, limit=limit, ordered=ordered, among=among)
+        return self._compile(mode, limit=limit, ordered=ordered, among=among, columns=columns)
 
     def sql(self) -> str:
         """The SQL this set runs, with values inlined, to paste into a SQL shell."""
@@ -237,19 +245,10 @@ class QuerySet:
             >>> lc.ULabel.filter(name="flat-a").values_list("name", flat=True)
             ['flat-a']
         """
-        from ..instance import current
-
         if flat and len(fields) != 1:
             raise ValidationError(f"values_list(flat=True) takes one field, got {len(fields)}.")
-        from .search import filter_candidates
-
         with self._scope():
-            compiled = current().compiler.select(
-                self.model._meta.table, self._where, order_by=self._order, limit=self._limit,
-                offset=self._offset, mode="values", columns=fields, adapt=record_id,
-                among=filter_candidates(self.model, self._where),
-            )  # fmt: skip
-            rows = self._backend().fetch(compiled)[1]
+            rows = self._backend().fetch(self._run("values", columns=fields))[1]
         return [row[0] for row in rows] if flat else rows
 
     def ids(self) -> list[int]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from time import monotonic
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -240,8 +241,6 @@ _NO_INDEX: WeakKeyDictionary[Any, dict[str, float]] = WeakKeyDictionary()
 
 def _filter_state(instance: Any, table: Any):
     """:func:`_usable_state` for a text filter, remembering for a while that there is none."""
-    from time import monotonic
-
     seen = _NO_INDEX.setdefault(instance.backend, {})
     if monotonic() - seen.get(table.name, -NO_INDEX_TTL) < NO_INDEX_TTL:
         return None
